@@ -1,0 +1,334 @@
+package io.forkline;
+
+import io.forkline.sys.SyscallException;
+import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.ffm.ExitRecord;
+import io.forkline.sys.ffm.Shim;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running (or finished) child. Its pidfd is held until the child is reaped, so every signal
+ * goes through pidfd_send_signal and can never hit a recycled pid; after reaping, signals are
+ * no-ops that return {@code false}.
+ *
+ * <p>{@link #onExit()} completes on the launcher's event loop thread once the child is reaped
+ * and every captured stream has reached end of file (or {@link #CAPTURE_DRAIN} after the exit,
+ * when a grandchild keeps the pipe open). Non-async dependents run on that thread: keep them
+ * short, or use the {@code *Async} variants.
+ */
+public final class Child {
+    /** How long captured output may go on after the child exits, for grandchildren that hold the pipe. */
+    static final Duration CAPTURE_DRAIN = Duration.ofSeconds(1);
+    private static final System.Logger LOG = System.getLogger(Child.class.getName());
+
+    private final Launcher launcher;
+    private final EventLoop loop;
+    private final int pid;
+    private final boolean leadsGroup;
+    private final boolean usedPosixSpawn;
+    private final CompletableFuture<Exit> exit = new CompletableFuture<>();
+    /** The exit itself plus one per capture that has not reached end of file. */
+    private final AtomicInteger pendingForExit = new AtomicInteger(1);
+    private final StdinStream stdin;
+    private final PipeInputStream stdout;
+    private final PipeInputStream stderr;
+    private final CaptureSink stdoutCapture;
+    private final CaptureSink stderrCapture;
+    final OutputPipe[] pipes;
+    /** Guarded by {@code this}: -1 once reaped, so no signal can reach a reused fd number. */
+    private int pidfd;
+    private long pidfdToken;
+    private volatile ExitRecord reaped;
+    private volatile boolean timedOut;
+    private volatile ScheduledFuture<?> timer;
+
+    Child(Launcher launcher, EventLoop loop, int pid, int pidfd, boolean leadsGroup, boolean usedPosixSpawn,
+            StdioPlan plan) {
+        this.launcher = launcher;
+        this.loop = loop;
+        this.pid = pid;
+        this.pidfd = pidfd;
+        this.leadsGroup = leadsGroup;
+        this.usedPosixSpawn = usedPosixSpawn;
+        this.stdin = plan.stdinFd >= 0 ? new StdinStream(loop, plan.stdinFd, pid) : null;
+        this.stdoutCapture = plan.stdout instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
+        this.stderrCapture = plan.stderr instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
+        this.stdout = plan.stdout instanceof Stdio.Pipe ? new PipeInputStream() : null;
+        this.stderr = plan.stderr instanceof Stdio.Pipe ? new PipeInputStream() : null;
+        this.pipes = new OutputPipe[] {
+            outputPipe(plan.stdoutFd, plan.stdout, stdoutCapture, stdout),
+            outputPipe(plan.stderrFd, plan.stderr, stderrCapture, stderr),
+        };
+        if (stdoutCapture != null) pendingForExit.incrementAndGet();
+        if (stderrCapture != null) pendingForExit.incrementAndGet();
+    }
+
+    private OutputPipe outputPipe(int fd, Stdio stdio, CaptureSink capture, PipeInputStream stream) {
+        if (fd < 0) return null;
+        OutputPipe.Sink sink = capture != null ? capture
+                : stream != null ? stream
+                : new ListenerSink(((Stdio.Stream) stdio).listener());
+        OutputPipe pipe = new OutputPipe(loop, fd, sink);
+        if (stream != null) stream.attach(pipe);
+        return pipe;
+    }
+
+    /** Puts the pidfd and the pipes into the event loop; on failure the caller kills and reaps. */
+    void register() throws SyscallException {
+        for (OutputPipe pipe : pipes) {
+            if (pipe != null) pipe.start();
+        }
+        pidfdToken = loop.register(pidfd, Shim.EPOLLIN, this::onPidfdReadable);
+    }
+
+    void scheduleTimeout(Duration timeout, Duration grace) {
+        timer = launcher.timer().schedule(() -> onTimeout(grace), timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimeout(Duration grace) {
+        if (reaped != null) return;
+        timedOut = true;
+        if (grace.isZero()) {
+            signalTree(Signals.KILL);
+            return;
+        }
+        signalTree(Signals.TERM);
+        timer = launcher.timer().schedule(() -> signalTree(Signals.KILL), grace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onPidfdReadable(int events) {
+        ExitRecord record;
+        try {
+            record = Shim.reap(pidfdOrMinusOne());
+        } catch (SyscallException e) {
+            // ECHILD: someone else reaped it (SIGCHLD set to SIG_IGN, or a stray waitpid(-1)).
+            LOG.log(System.Logger.Level.WARNING, "cannot reap pid " + pid, e);
+            closePidfd();
+            launcher.childGone(this);
+            exit.completeExceptionally(e);
+            return;
+        }
+        if (record == null) return;
+        reaped = record;
+        closePidfd();
+        ScheduledFuture<?> pending = timer;
+        if (pending != null) pending.cancel(false);
+        if (stdin != null) stdin.close();
+        launcher.childGone(this);
+        if (pendingForExit.get() > 1) {
+            launcher.timer().schedule(this::stopWaitingForCaptures, CAPTURE_DRAIN.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        captureEnded();
+    }
+
+    private void stopWaitingForCaptures() {
+        for (OutputPipe pipe : pipes) {
+            if (pipe != null) pipe.finishLater();
+        }
+    }
+
+    private void captureEnded() {
+        if (pendingForExit.decrementAndGet() != 0) return;
+        ExitRecord r = reaped;
+        boolean signalled = r.code() != ExitRecord.CLD_EXITED;
+        exit.complete(new Exit(
+                r.pid(),
+                signalled ? -1 : r.status(),
+                signalled ? r.status() : 0,
+                r.code() == ExitRecord.CLD_DUMPED,
+                timedOut,
+                Duration.ofNanos(r.userMicros() * 1000),
+                Duration.ofNanos(r.systemMicros() * 1000),
+                r.maxRssKilobytes() * 1024,
+                stdoutCapture == null ? Output.NONE : stdoutCapture.result(),
+                stderrCapture == null ? Output.NONE : stderrCapture.result()));
+    }
+
+    private synchronized int pidfdOrMinusOne() {
+        return pidfd;
+    }
+
+    private synchronized void closePidfd() {
+        if (pidfd < 0) return;
+        loop.deregister(pidfd, pidfdToken);
+        Shim.close(pidfd);
+        pidfd = -1;
+    }
+
+    /** Closes the pidfd without reaping; only for launcher shutdown when a child would not die. */
+    void abandon() {
+        closePidfd();
+        for (OutputPipe pipe : pipes) {
+            if (pipe != null) pipe.closeWithoutLoop();
+        }
+        if (stdin != null) stdin.close();
+        exit.completeExceptionally(new IllegalStateException("launcher closed before pid " + pid + " was reaped"));
+    }
+
+    // ---- public API ------------------------------------------------------------------------
+
+    /** @return the child's pid */
+    public int pid() {
+        return pid;
+    }
+
+    /** @return whether the child has not been reaped yet */
+    public boolean isAlive() {
+        return reaped == null && !exit.isDone();
+    }
+
+    /** @return whether the spawn took the posix_spawn fallback instead of clone3 */
+    public boolean usedPosixSpawn() {
+        return usedPosixSpawn;
+    }
+
+    /** @return whether the child leads its own process group (new group or new session) */
+    public boolean leadsProcessGroup() {
+        return leadsGroup;
+    }
+
+    /** @return a future of the exit; completing or cancelling it does not affect the child */
+    public CompletableFuture<Exit> onExit() {
+        return exit.copy();
+    }
+
+    /**
+     * Waits for the exit. Safe on virtual threads: the caller parks, it does not pin a carrier.
+     *
+     * @return how the child ended
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public Exit waitFor() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("pid " + pid + " could not be reaped", e.getCause());
+        }
+    }
+
+    /**
+     * Waits at most {@code timeout} for the exit.
+     *
+     * @return the exit, or empty if the child is still running
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public Optional<Exit> waitFor(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("pid " + pid + " could not be reaped", e.getCause());
+        }
+    }
+
+    /**
+     * Sends a signal to the child through its pidfd.
+     *
+     * @return {@code false} if the child has already exited
+     */
+    public boolean signal(int signal) {
+        return send(signal, false);
+    }
+
+    /**
+     * Sends a signal to the child's whole process group (PIDFD_SIGNAL_PROCESS_GROUP).
+     *
+     * @return {@code false} if the child has already exited
+     * @throws IllegalStateException if the child was not started with a new process group or session
+     */
+    public boolean signalGroup(int signal) {
+        if (!leadsGroup) throw new IllegalStateException("pid " + pid + " does not lead a process group: "
+                + "start it with Command.newProcessGroup() or newSession()");
+        return send(signal, true);
+    }
+
+    /** SIGTERM to the child, or to its whole group when it leads one. */
+    public boolean terminate() {
+        return signalTree(Signals.TERM);
+    }
+
+    /** SIGKILL to the child, or to its whole group when it leads one. */
+    public boolean kill() {
+        return signalTree(Signals.KILL);
+    }
+
+    boolean signalTree(int signal) {
+        return send(signal, leadsGroup);
+    }
+
+    private synchronized boolean send(int signal, boolean wholeGroup) {
+        if (pidfd < 0) return false;
+        try {
+            return Shim.pidfdSignal(pidfd, signal, wholeGroup) == 0;
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.EINVAL && wholeGroup) {
+                throw new UnsupportedOperationException("this kernel cannot signal a process group through a "
+                        + "pidfd (PIDFD_SIGNAL_PROCESS_GROUP needs Linux 6.9)", e);
+            }
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @return the child's stdin
+     * @throws IllegalStateException unless stdin is {@link Stdio#pipe()}
+     */
+    public OutputStream stdin() {
+        if (stdin == null) throw new IllegalStateException("stdin of pid " + pid + " is not Stdio.pipe()");
+        return stdin;
+    }
+
+    /**
+     * @return the child's stdout
+     * @throws IllegalStateException unless stdout is {@link Stdio#pipe()}
+     */
+    public InputStream stdout() {
+        if (stdout == null) throw new IllegalStateException("stdout of pid " + pid + " is not Stdio.pipe()");
+        return stdout;
+    }
+
+    /**
+     * @return the child's stderr
+     * @throws IllegalStateException unless stderr is {@link Stdio#pipe()}
+     */
+    public InputStream stderr() {
+        if (stderr == null) throw new IllegalStateException("stderr of pid " + pid + " is not Stdio.pipe()");
+        return stderr;
+    }
+
+    OutputStream stdinOrNull() {
+        return stdin;
+    }
+
+    InputStream stdoutOrNull() {
+        return stdout;
+    }
+
+    InputStream stderrOrNull() {
+        return stderr;
+    }
+
+    /** @return this child as a {@link Process}, for code that takes one */
+    public Process toProcess() {
+        return new ChildProcess(this);
+    }
+
+    CompletableFuture<Exit> exitFuture() {
+        return exit;
+    }
+
+    @Override
+    public String toString() {
+        return "Child[pid=" + pid + (reaped != null ? ", reaped" : "") + "]";
+    }
+}

@@ -1,0 +1,323 @@
+package io.forkline;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What to start and how: argv, environment, working directory, standard streams, extra fds,
+ * process group or session, parent-death signal, rlimits, umask and timeout.
+ *
+ * <p>A Command is a mutable builder, like {@link ProcessBuilder}; {@link Launcher#spawn(Command)}
+ * takes a snapshot, so one Command may be spawned many times and changed in between. It is not
+ * safe to change a Command while another thread spawns it.
+ *
+ * <p>argv[0] is looked up in the PATH by forkline itself (the child's PATH if the command sets
+ * one, else the JVM's) unless it contains a slash.
+ */
+public final class Command {
+    private final List<String> argv;
+    private boolean clearEnvironment;
+    private final Map<String, String> environmentSet = new LinkedHashMap<>();
+    private final Set<String> environmentRemoved = new LinkedHashSet<>();
+    private Path cwd;
+    private Stdio stdin = Stdio.inherit();
+    private Stdio stdout = Stdio.inherit();
+    private Stdio stderr = Stdio.inherit();
+    private final TreeMap<Integer, Integer> passedFds = new TreeMap<>();
+    private boolean newSession;
+    private boolean newProcessGroup;
+    private int parentDeathSignal;
+    private final EnumMap<ResourceLimit, long[]> limits = new EnumMap<>(ResourceLimit.class);
+    private int umask = -1;
+    private Duration timeout;
+    private Duration killGrace = Duration.ofSeconds(2);
+    private boolean posixSpawn;
+
+    private Command(List<String> argv) {
+        if (argv.isEmpty()) throw new IllegalArgumentException("argv is empty: a command needs at least argv[0]");
+        for (int i = 0; i < argv.size(); i++) {
+            String arg = Objects.requireNonNull(argv.get(i), "argv[" + i + "] is null");
+            requireNoNul(arg, "argv[" + i + "]");
+        }
+        if (argv.get(0).isEmpty()) throw new IllegalArgumentException("argv[0] is empty: nothing to execute");
+        this.argv = List.copyOf(argv);
+    }
+
+    /**
+     * @param argv the program and its arguments
+     * @return a command that inherits the environment, cwd and stdio
+     * @throws IllegalArgumentException if argv is empty, argv[0] is empty, or an argument contains NUL
+     */
+    public static Command of(String... argv) {
+        return new Command(List.of(argv));
+    }
+
+    /** As {@link #of(String...)}. */
+    public static Command of(List<String> argv) {
+        return new Command(new ArrayList<>(argv));
+    }
+
+    /** Starts from an empty environment instead of the JVM's. */
+    public Command clearEnvironment() {
+        clearEnvironment = true;
+        environmentSet.clear();
+        environmentRemoved.clear();
+        return this;
+    }
+
+    /** Sets one environment variable. */
+    public Command env(String name, String value) {
+        requireEnvName(name);
+        requireNoNul(Objects.requireNonNull(value, "value"), "environment value of " + name);
+        environmentRemoved.remove(name);
+        environmentSet.put(name, value);
+        return this;
+    }
+
+    /** Sets several environment variables. */
+    public Command env(Map<String, String> variables) {
+        variables.forEach(this::env);
+        return this;
+    }
+
+    /** Removes one environment variable. */
+    public Command removeEnv(String name) {
+        requireEnvName(name);
+        environmentSet.remove(name);
+        environmentRemoved.add(name);
+        return this;
+    }
+
+    /** Sets the working directory; the child fails with a chdir error if it does not exist. */
+    public Command cwd(Path directory) {
+        requireNoNul(directory.toString(), "cwd");
+        this.cwd = directory;
+        return this;
+    }
+
+    /** Sets stdin: inherit, discard, readFrom, or pipe. */
+    public Command stdin(Stdio stdio) {
+        switch (Objects.requireNonNull(stdio, "stdio")) {
+            case Stdio.Capture c -> throw new IllegalArgumentException("stdin cannot be captured");
+            case Stdio.Stream s -> throw new IllegalArgumentException("stdin cannot be streamed to a listener");
+            case Stdio.MergeIntoStdout m -> throw new IllegalArgumentException("only stderr can merge into stdout");
+            case Stdio.File f when f.mode() != Stdio.FileMode.READ ->
+                throw new IllegalArgumentException("stdin can only read from a file");
+            default -> {}
+        }
+        this.stdin = stdio;
+        return this;
+    }
+
+    /** Sets stdout. */
+    public Command stdout(Stdio stdio) {
+        requireOutput(stdio, "stdout");
+        if (stdio instanceof Stdio.MergeIntoStdout) throw new IllegalArgumentException("only stderr can merge into stdout");
+        this.stdout = stdio;
+        return this;
+    }
+
+    /** Sets stderr; {@link Stdio#mergeIntoStdout()} sends it wherever stdout goes. */
+    public Command stderr(Stdio stdio) {
+        requireOutput(stdio, "stderr");
+        this.stderr = stdio;
+        return this;
+    }
+
+    /**
+     * Passes one of the JVM's fds to the child.
+     *
+     * @param parentFd the fd in the JVM; it must stay open until the spawn returns
+     * @param childFd the number it gets in the child, 3 or more
+     */
+    public Command passFd(int parentFd, int childFd) {
+        if (childFd < 3) throw new IllegalArgumentException("childFd must be >= 3 (0-2 are set with stdin/stdout/stderr), got " + childFd);
+        if (parentFd < 0) throw new IllegalArgumentException("parentFd must be >= 0, got " + parentFd);
+        passedFds.put(childFd, parentFd);
+        return this;
+    }
+
+    /** Runs the child in a new session (setsid), and so in a new process group. */
+    public Command newSession() {
+        this.newSession = true;
+        return this;
+    }
+
+    /** Runs the child in a new process group that it leads; signals from timeouts and close reach the whole group. */
+    public Command newProcessGroup() {
+        this.newProcessGroup = true;
+        return this;
+    }
+
+    /**
+     * Asks the kernel to send {@code signal} to the child when the launcher dies. Such spawns run on
+     * the launcher's own spawner thread, because Linux sends the signal when the thread that
+     * spawned the child exits, not the process.
+     */
+    public Command parentDeathSignal(int signal) {
+        if (signal < 1 || signal > 64) throw new IllegalArgumentException("signal must be 1..64, got " + signal);
+        this.parentDeathSignal = signal;
+        return this;
+    }
+
+    /** Sets an rlimit in the child; {@link ResourceLimit#UNLIMITED} means no limit. */
+    public Command limit(ResourceLimit resource, long soft, long hard) {
+        Objects.requireNonNull(resource, "resource");
+        if (soft != ResourceLimit.UNLIMITED && hard != ResourceLimit.UNLIMITED && Long.compareUnsigned(soft, hard) > 0) {
+            throw new IllegalArgumentException(resource + ": soft limit " + soft + " is above hard limit " + hard);
+        }
+        if ((soft < 0 && soft != ResourceLimit.UNLIMITED) || (hard < 0 && hard != ResourceLimit.UNLIMITED)) {
+            throw new IllegalArgumentException(resource + ": limits must be >= 0 or UNLIMITED, got " + soft + "/" + hard);
+        }
+        limits.put(resource, new long[] {soft, hard});
+        return this;
+    }
+
+    /** Sets the child's umask, 0 to 0777. */
+    public Command umask(int mask) {
+        if (mask < 0 || mask > 0777) throw new IllegalArgumentException("umask must be 0..0777, got 0" + Integer.toOctalString(mask));
+        this.umask = mask;
+        return this;
+    }
+
+    /**
+     * Ends the child when it runs longer than this: SIGTERM, then SIGKILL after the kill grace
+     * ({@link #killGrace(Duration)}). With a new process group or session, the whole group is signalled.
+     */
+    public Command timeout(Duration limit) {
+        if (limit.isNegative() || limit.isZero()) throw new IllegalArgumentException("timeout must be positive, got " + limit);
+        this.timeout = limit;
+        return this;
+    }
+
+    /** How long a timed-out child gets between SIGTERM and SIGKILL; default 2 s, zero sends SIGKILL at once. */
+    public Command killGrace(Duration grace) {
+        if (grace.isNegative()) throw new IllegalArgumentException("kill grace must be >= 0, got " + grace);
+        this.killGrace = grace;
+        return this;
+    }
+
+    /**
+     * Takes the posix_spawn path even where clone3 works. It exists to test the fallback and for
+     * hosts that want it; rlimits, umask, a parent-death signal and cgroups are refused there.
+     */
+    public Command usePosixSpawn() {
+        this.posixSpawn = true;
+        return this;
+    }
+
+    /** @return the argv */
+    public List<String> argv() {
+        return argv;
+    }
+
+    // ---- read by the launcher -------------------------------------------------------------
+
+    boolean inheritsEnvironmentUnchanged() {
+        return !clearEnvironment && environmentSet.isEmpty() && environmentRemoved.isEmpty();
+    }
+
+    /** @return the child's environment as NAME=value entries */
+    List<String> environment(Map<String, String> jvmEnvironment) {
+        Map<String, String> env = new LinkedHashMap<>(clearEnvironment ? Map.of() : jvmEnvironment);
+        environmentRemoved.forEach(env::remove);
+        env.putAll(environmentSet);
+        List<String> entries = new ArrayList<>(env.size());
+        env.forEach((name, value) -> entries.add(name + "=" + value));
+        return entries;
+    }
+
+    /** @return the PATH the child will see, or null */
+    String childPath(Map<String, String> jvmEnvironment) {
+        if (environmentSet.containsKey("PATH")) return environmentSet.get("PATH");
+        if (clearEnvironment || environmentRemoved.contains("PATH")) return null;
+        return jvmEnvironment.get("PATH");
+    }
+
+    Path cwd() {
+        return cwd;
+    }
+
+    Stdio stdin() {
+        return stdin;
+    }
+
+    Stdio stdout() {
+        return stdout;
+    }
+
+    Stdio stderr() {
+        return stderr;
+    }
+
+    Map<Integer, Integer> passedFds() {
+        return Collections.unmodifiableMap(passedFds);
+    }
+
+    boolean isNewSession() {
+        return newSession;
+    }
+
+    boolean isNewProcessGroup() {
+        return newProcessGroup;
+    }
+
+    int parentDeathSignalNumber() {
+        return parentDeathSignal;
+    }
+
+    Map<ResourceLimit, long[]> limits() {
+        return limits;
+    }
+
+    int umaskValue() {
+        return umask;
+    }
+
+    Duration timeoutValue() {
+        return timeout;
+    }
+
+    Duration killGraceValue() {
+        return killGrace;
+    }
+
+    boolean isPosixSpawn() {
+        return posixSpawn;
+    }
+
+    private static void requireOutput(Stdio stdio, String which) {
+        Objects.requireNonNull(stdio, "stdio");
+        if (stdio instanceof Stdio.File f && f.mode() == Stdio.FileMode.READ) {
+            throw new IllegalArgumentException(which + " cannot read from a file");
+        }
+    }
+
+    private static void requireEnvName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || name.indexOf('=') >= 0) {
+            throw new IllegalArgumentException("environment name must be non-empty and contain no '=': \"" + name + "\"");
+        }
+        requireNoNul(name, "environment name");
+    }
+
+    private static void requireNoNul(String value, String what) {
+        int at = value.indexOf('\0');
+        if (at >= 0) throw new IllegalArgumentException(what + " contains a NUL byte at index " + at + ": C strings end there");
+    }
+
+    @Override
+    public String toString() {
+        return "Command" + argv;
+    }
+}

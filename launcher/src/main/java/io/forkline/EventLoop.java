@@ -1,0 +1,176 @@
+package io.forkline;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.forkline.sys.SyscallException;
+import io.forkline.sys.ffm.Shim;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The launcher's one event thread: a single epoll set holds every child's pidfd and every pipe
+ * that forkline drives, so exits and output cost no thread per child and no polling.
+ *
+ * <p>Each registration gets a token that is never reused, so an event that was already queued
+ * for an fd that has since been closed, and whose number was taken again, finds no watch and is
+ * dropped. Work that must run on this thread (re-arming a paused pipe) is queued and the loop
+ * is woken through an eventfd.
+ */
+final class EventLoop implements AutoCloseable {
+    /** Receives the events of one registration, on the loop thread. */
+    interface Watch {
+        void onEvents(int events);
+    }
+
+    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+    private static final long WAKE_TOKEN = 0;
+    private static final int MAX_EVENTS = 256;
+    /** The largest single read from a pipe; also the size of the loop's one read buffer. */
+    static final int READ_CHUNK = 64 * 1024;
+
+    private final int epollFd;
+    private final int wakeFd;
+    private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final AtomicLong nextToken = new AtomicLong(WAKE_TOKEN + 1);
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment one;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile boolean stopping;
+    /** The loop's read buffer, used only on the loop thread. */
+    final MemorySegment readBuffer;
+
+    EventLoop(String name) throws SyscallException {
+        int epoll = Shim.epollCreate();
+        int wake;
+        try {
+            wake = Shim.eventfd();
+            Shim.epollCtl(epoll, Shim.EPOLL_CTL_ADD, wake, Shim.EPOLLIN, WAKE_TOKEN);
+        } catch (SyscallException | RuntimeException e) {
+            Shim.close(epoll);
+            throw e;
+        }
+        epollFd = epoll;
+        wakeFd = wake;
+        one = arena.allocate(JAVA_LONG);
+        one.set(JAVA_LONG, 0, 1L);
+        readBuffer = arena.allocate(READ_CHUNK, 8);
+        thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+        thread.start();
+    }
+
+    /** @return the token of the new registration */
+    long register(int fd, int events, Watch watch) throws SyscallException {
+        long token = nextToken.getAndIncrement();
+        watches.put(token, watch);
+        try {
+            Shim.epollCtl(epollFd, Shim.EPOLL_CTL_ADD, fd, events, token);
+        } catch (SyscallException | RuntimeException e) {
+            watches.remove(token);
+            throw e;
+        }
+        return token;
+    }
+
+    void modify(int fd, int events, long token) throws SyscallException {
+        Shim.epollCtl(epollFd, Shim.EPOLL_CTL_MOD, fd, events, token);
+    }
+
+    /** Forgets a registration; call before closing the fd. */
+    void deregister(int fd, long token) {
+        watches.remove(token);
+        try {
+            Shim.epollCtl(epollFd, Shim.EPOLL_CTL_DEL, fd, 0, token);
+        } catch (SyscallException e) {
+            // ENOENT or EBADF: the fd is already out of the set, which is all we wanted.
+        }
+    }
+
+    /** Runs a task on the loop thread. */
+    void execute(Runnable task) {
+        tasks.add(task);
+        wake();
+    }
+
+    boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** @return what is still registered; after {@link #close()}, for the owner to release */
+    java.util.List<Watch> remainingWatches() {
+        return java.util.List.copyOf(watches.values());
+    }
+
+    int registrations() {
+        return watches.size();
+    }
+
+    private void wake() {
+        // A full eventfd counter (EAGAIN) still wakes the loop, so the result does not matter.
+        try {
+            Shim.write(wakeFd, one, 8);
+        } catch (SyscallException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot wake the forkline event loop", e);
+        }
+    }
+
+    private void run() {
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment tokens = local.allocate(JAVA_LONG, MAX_EVENTS);
+            MemorySegment events = local.allocate(JAVA_INT, MAX_EVENTS);
+            MemorySegment drain = local.allocate(JAVA_LONG);
+            while (!stopping) {
+                int n = Shim.epollWait(epollFd, tokens, events, MAX_EVENTS, -1);
+                for (int i = 0; i < n; i++) {
+                    long token = tokens.getAtIndex(JAVA_LONG, i);
+                    if (token == WAKE_TOKEN) {
+                        Shim.read(wakeFd, drain, 8);
+                        continue;
+                    }
+                    Watch watch = watches.get(token);
+                    if (watch == null) continue; // deregistered after the event was queued
+                    try {
+                        watch.onEvents(events.getAtIndex(JAVA_INT, i));
+                    } catch (RuntimeException | Error e) {
+                        LOG.log(System.Logger.Level.ERROR, "forkline event handler failed", e);
+                    }
+                }
+                for (Runnable task; (task = tasks.poll()) != null; ) {
+                    try {
+                        task.run();
+                    } catch (RuntimeException | Error e) {
+                        LOG.log(System.Logger.Level.ERROR, "forkline event loop task failed", e);
+                    }
+                }
+            }
+        } catch (SyscallException | RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "forkline event loop stopped", e);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /** Stops the thread and closes the epoll set; registrations still open are the caller's to close. */
+    @Override
+    public void close() {
+        if (stopping) return;
+        stopping = true;
+        wake();
+        if (!inLoop()) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Shim.close(wakeFd);
+        Shim.close(epollFd);
+        if (!inLoop()) arena.close();
+    }
+}

@@ -1,0 +1,48 @@
+package io.forkline;
+
+import java.time.Duration;
+
+/**
+ * How a child ended, as waitid(P_PIDFD) reported it, with the rusage of the raw system call.
+ *
+ * @param pid the child's pid
+ * @param exitCode the exit status, or -1 when a signal ended the child
+ * @param signal the signal that ended the child, or 0 when it exited
+ * @param coreDumped whether it dumped core
+ * @param timedOut whether forkline signalled it because its {@link Command#timeout(Duration)} passed
+ * @param userCpu user CPU time
+ * @param systemCpu system CPU time
+ * @param maxRssBytes peak resident set size
+ * @param stdout captured stdout, empty unless {@link Stdio#capture(int)} was used
+ * @param stderr captured stderr, empty unless {@link Stdio#capture(int)} was used
+ */
+public record Exit(
+        int pid,
+        int exitCode,
+        int signal,
+        boolean coreDumped,
+        boolean timedOut,
+        Duration userCpu,
+        Duration systemCpu,
+        long maxRssBytes,
+        Output stdout,
+        Output stderr) {
+
+    /** @return whether the child exited with status 0 */
+    public boolean success() {
+        return exitCode == 0;
+    }
+
+    /** @return the status a shell would report: the exit code, or 128 + the signal */
+    public int statusCode() {
+        return signal != 0 ? 128 + signal : exitCode;
+    }
+
+    /** @return a short description such as {@code exited 0} or {@code killed by signal 9 (core dumped)} */
+    public String describe() {
+        String how = signal != 0
+                ? "killed by signal " + signal + (coreDumped ? " (core dumped)" : "")
+                : "exited " + exitCode;
+        return timedOut ? how + " after timeout" : how;
+    }
+}

@@ -1,0 +1,346 @@
+package io.forkline;
+
+import io.forkline.sys.SyscallException;
+import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.ffm.SpawnSpec;
+import io.forkline.sys.ffm.Spawned;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Starts children and reaps them.
+ *
+ * <p>{@link #spawn(Command)} may be called from any number of threads at once, platform or
+ * virtual: it takes no lock of its own. Each spawn is one clone3 (CLONE_VM|CLONE_VFORK|
+ * CLONE_PIDFD|CLONE_CLEAR_SIGHAND) whose child runs dup3, close_range, chdir and execve on a
+ * stack the native shim owns, so its cost does not depend on the heap. Every fd forkline opens
+ * is close-on-exec from birth, which is why no lock between spawning and opening files is needed
+ * (seed 002).
+ *
+ * <p>A launcher owns one event thread (epoll over every pidfd and pipe) and, created on first
+ * need, one timer thread for timeouts and one spawner thread for commands with a parent-death
+ * signal. {@link #close()} ends its children per its {@link ShutdownPolicy} and releases all of it.
+ *
+ * <pre>{@code
+ * try (Launcher launcher = Launcher.create()) {
+ *     Child child = launcher.spawn(Command.of("echo", "hi").stdout(Stdio.capture(1 << 20)));
+ *     Exit exit = child.waitFor();
+ *     System.out.print(exit.stdout().text());
+ * }
+ * }</pre>
+ */
+public final class Launcher implements AutoCloseable {
+    private static final AtomicLong INSTANCES = new AtomicLong();
+
+    private final String name;
+    private final ShutdownPolicy shutdownPolicy;
+    private final Duration closeTimeout;
+    private final EventLoop loop;
+    private final Map<String, String> jvmEnvironment = System.getenv();
+    private final Set<Child> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong spawns = new AtomicLong();
+    private final AtomicLong fallbackSpawns = new AtomicLong();
+    private final Object lazyLock = new Object();
+    private volatile ScheduledExecutorService timer;
+    private volatile ExecutorService spawner;
+    private volatile Thread spawnerThread;
+    private volatile int devNull = -1;
+    private volatile boolean closed;
+
+    private Launcher(Builder builder) throws SyscallException {
+        this.name = builder.name != null ? builder.name : "forkline-" + INSTANCES.incrementAndGet();
+        this.shutdownPolicy = builder.shutdownPolicy;
+        this.closeTimeout = builder.closeTimeout;
+        this.loop = new EventLoop(name + "-reaper");
+    }
+
+    /**
+     * @return a launcher that kills its children on close
+     * @throws SyscallException if the epoll set or eventfd cannot be created (EMFILE, ENOMEM)
+     */
+    public static Launcher create() throws SyscallException {
+        return builder().build();
+    }
+
+    /** @return a builder for a launcher with non-default settings */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings of a {@link Launcher}. */
+    public static final class Builder {
+        private String name;
+        private ShutdownPolicy shutdownPolicy = ShutdownPolicy.KILL;
+        private Duration closeTimeout = Duration.ofSeconds(10);
+
+        private Builder() {}
+
+        /** Names the launcher's threads ({@code <name>-reaper}, ...). */
+        public Builder name(String launcherName) {
+            this.name = Objects.requireNonNull(launcherName, "name");
+            return this;
+        }
+
+        /** What close does with live children; default {@link ShutdownPolicy#KILL}. */
+        public Builder shutdownPolicy(ShutdownPolicy policy) {
+            this.shutdownPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** How long close waits for children to be reaped; default 10 s. */
+        public Builder closeTimeout(Duration timeout) {
+            if (timeout.isNegative()) throw new IllegalArgumentException("close timeout must be >= 0, got " + timeout);
+            this.closeTimeout = timeout;
+            return this;
+        }
+
+        /** @return the launcher */
+        public Launcher build() throws SyscallException {
+            return new Launcher(this);
+        }
+    }
+
+    /**
+     * Starts a child.
+     *
+     * @param command what to start; a snapshot is taken, so the command may be changed afterwards
+     * @return the running child
+     * @throws SpawnException naming the syscall, errno and path when the child cannot be started
+     *     (no such file, not executable, ENOEXEC, bad cwd, E2BIG, EMFILE, EAGAIN, ...); nothing is
+     *     left open or unreaped
+     * @throws IllegalStateException if the launcher is closed
+     */
+    public Child spawn(Command command) throws SpawnException {
+        Objects.requireNonNull(command, "command");
+        ensureOpen();
+        if (command.parentDeathSignalNumber() != 0 && Thread.currentThread() != spawnerThread) {
+            return spawnOnSpawnerThread(command);
+        }
+        List<String> argv = command.argv();
+        StdioPlan plan = null;
+        try {
+            String path = ExecutableResolver.resolve(argv.get(0), command.childPath(jvmEnvironment), command.cwd());
+            plan = StdioPlan.open(command, this);
+            boolean leadsGroup = command.isNewSession() || command.isNewProcessGroup();
+            Spawned spawned = Shim.spawn(new SpawnSpec(
+                    path,
+                    argv,
+                    command.inheritsEnvironmentUnchanged() ? null : command.environment(jvmEnvironment),
+                    command.cwd() == null ? null : command.cwd().toString(),
+                    plan.fdMap(),
+                    command.passedFds().keySet().stream().mapToInt(Integer::intValue).toArray(),
+                    rlimits(command),
+                    flags(command),
+                    0,
+                    command.parentDeathSignalNumber(),
+                    Math.max(command.umaskValue(), 0),
+                    -1));
+            plan.closeChildEnds();
+            spawns.incrementAndGet();
+            if (spawned.usedFallback()) fallbackSpawns.incrementAndGet();
+            Child child = new Child(this, loop, spawned.pid(), spawned.pidfd(), leadsGroup, spawned.usedFallback(), plan);
+            plan = null; // the child owns the parent's ends now
+            live.add(child);
+            adopt(child);
+            if (command.timeoutValue() != null) child.scheduleTimeout(command.timeoutValue(), command.killGraceValue());
+            return child;
+        } catch (SyscallException e) {
+            if (plan != null) plan.closeAll();
+            throw new SpawnException(e, argv);
+        } catch (RuntimeException | Error e) {
+            if (plan != null) plan.closeAll();
+            throw e;
+        }
+    }
+
+    /**
+     * Hands a new child to the event loop. If the loop cannot take it (epoll_ctl ENOMEM or
+     * ENOSPC), the child is killed and reaped here, so the failed spawn leaves nothing behind.
+     */
+    private void adopt(Child child) throws SyscallException {
+        try {
+            child.register();
+        } catch (SyscallException | RuntimeException e) {
+            child.kill();
+            try {
+                child.waitFor(Duration.ofSeconds(5));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (child.isAlive()) child.abandon();
+            throw e;
+        }
+    }
+
+    private Child spawnOnSpawnerThread(Command command) throws SpawnException {
+        Future<Child> result = spawnerExecutor().submit(() -> spawn(command));
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            // The spawn itself cannot be interrupted; keep the child rather than leak it.
+            try {
+                return result.get();
+            } catch (InterruptedException | ExecutionException again) {
+                throw new IllegalStateException("interrupted while spawning " + argvText(command), again);
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SpawnException spawnException) throw spawnException;
+            if (e.getCause() instanceof RuntimeException runtime) throw runtime;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static String argvText(Command command) {
+        return String.join(" ", command.argv());
+    }
+
+    private static int flags(Command command) {
+        int flags = 0;
+        if (command.isNewSession()) flags |= Shim.FLAG_SETSID;
+        else if (command.isNewProcessGroup()) flags |= Shim.FLAG_SETPGID;
+        if (command.umaskValue() >= 0) flags |= Shim.FLAG_UMASK;
+        if (command.isPosixSpawn()) flags |= Shim.FLAG_FORCE_POSIX_SPAWN;
+        return flags;
+    }
+
+    private static long[] rlimits(Command command) {
+        Map<ResourceLimit, long[]> limits = command.limits();
+        long[] triples = new long[limits.size() * 3];
+        int i = 0;
+        for (Map.Entry<ResourceLimit, long[]> limit : limits.entrySet()) {
+            triples[i++] = limit.getKey().resource;
+            triples[i++] = limit.getValue()[0];
+            triples[i++] = limit.getValue()[1];
+        }
+        return triples;
+    }
+
+    // ---- shared resources, created on first need ------------------------------------------------
+
+    int devNull() throws SyscallException {
+        int fd = devNull;
+        if (fd >= 0) return fd;
+        synchronized (lazyLock) {
+            if (devNull < 0) devNull = Shim.open("/dev/null", Shim.O_RDWR, 0);
+            return devNull;
+        }
+    }
+
+    ScheduledExecutorService timer() {
+        ScheduledExecutorService t = timer;
+        if (t != null) return t;
+        synchronized (lazyLock) {
+            if (timer == null) {
+                ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                        Thread.ofPlatform().name(name + "-timer").daemon(true).factory());
+                executor.setRemoveOnCancelPolicy(true);
+                timer = executor;
+            }
+            return timer;
+        }
+    }
+
+    private ExecutorService spawnerExecutor() {
+        ExecutorService s = spawner;
+        if (s != null) return s;
+        synchronized (lazyLock) {
+            if (spawner == null) {
+                spawner = Executors.newSingleThreadExecutor(runnable -> {
+                    Thread thread = Thread.ofPlatform().name(name + "-spawner").daemon(true).unstarted(runnable);
+                    spawnerThread = thread;
+                    return thread;
+                });
+            }
+            return spawner;
+        }
+    }
+
+    void childGone(Child child) {
+        live.remove(child);
+    }
+
+    // ---- state -------------------------------------------------------------------------------
+
+    /** @return children spawned and not yet reaped */
+    public int liveChildren() {
+        return live.size();
+    }
+
+    /** @return how many spawns succeeded */
+    public long spawnCount() {
+        return spawns.get();
+    }
+
+    /** @return how many spawns took the posix_spawn fallback because clone3 was refused or asked for */
+    public long fallbackSpawnCount() {
+        return fallbackSpawns.get();
+    }
+
+    /** @return whether this host lets forkline spawn with clone3 */
+    public static boolean clone3Usable() {
+        return Shim.clone3Usable();
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("launcher " + name + " is closed");
+    }
+
+    /**
+     * Ends every live child per the shutdown policy (with {@link ShutdownPolicy#WAIT}, lets them
+     * run), waits up to the close timeout for them to be reaped, and releases the event thread, the timer and spawner threads, and every fd.
+     * Children that still have not been reaped by then are abandoned: their pidfds are closed.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        if (loop.inLoop()) throw new IllegalStateException("a launcher cannot be closed from its own event thread");
+        closed = true;
+        List<Child> children = new ArrayList<>(live);
+        if (shutdownPolicy == ShutdownPolicy.KILL) children.forEach(Child::kill);
+        CompletableFuture<?>[] exits = children.stream().map(Child::exitFuture).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(exits).get(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // reported per child below
+        }
+        ScheduledExecutorService t = timer;
+        if (t != null) t.shutdownNow();
+        ExecutorService s = spawner;
+        if (s != null) s.shutdownNow();
+        loop.close();
+        for (Child child : children) {
+            if (!child.exitFuture().isDone()) child.abandon();
+        }
+        // Pipes of children reaped earlier whose output was never read to the end.
+        for (EventLoop.Watch watch : loop.remainingWatches()) {
+            if (watch instanceof OutputPipe pipe) pipe.closeWithoutLoop();
+            else if (watch instanceof StdinStream stdin) stdin.close();
+        }
+        live.clear();
+        if (devNull >= 0) Shim.close(devNull);
+        devNull = -1;
+    }
+
+    @Override
+    public String toString() {
+        return "Launcher[" + name + ", live=" + live.size() + (closed ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,31 @@
+package io.forkline;
+
+import java.lang.foreign.MemorySegment;
+
+/** Hands each chunk to an {@link OutputListener} as a read-only view of the loop's buffer. */
+final class ListenerSink implements OutputPipe.Sink {
+    private static final System.Logger LOG = System.getLogger(ListenerSink.class.getName());
+    private final OutputListener listener;
+
+    ListenerSink(OutputListener listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void accept(MemorySegment data, int length) {
+        try {
+            listener.onOutput(data.asSlice(0, length).asByteBuffer().asReadOnlyBuffer());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "an OutputListener threw; its output goes on", e);
+        }
+    }
+
+    @Override
+    public void end() {
+        try {
+            listener.onEnd();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "an OutputListener threw at end of stream", e);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * forkline's public API: {@link io.forkline.Launcher}, {@link io.forkline.Command},
+ * {@link io.forkline.Child} and {@link io.forkline.Exit}.
+ */
+module io.forkline.launcher {
+    requires transitive io.forkline.sys;
+
+    exports io.forkline;
+}

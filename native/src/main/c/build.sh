@@ -1,0 +1,26 @@
+#!/bin/sh
+# Builds the native side of forkline with the machine's cc, warnings as errors, into
+# $1/META-INF/native/linux-<arch>/ so that the jar carries exactly what the tests ran against:
+#   forkline.c      -> libforkline.so      (the shim, loaded through FFM)
+#   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`)
+set -eu
+out_root="$1"
+src="$(cd "$(dirname "$0")" && pwd)"
+case "$(uname -m)" in
+  x86_64|amd64) arch=x86_64 ;;
+  aarch64|arm64) arch=aarch64 ;;
+  *) arch="$(uname -m)" ;;
+esac
+out="$out_root/META-INF/native/linux-$arch"
+mkdir -p "$out"
+cc="${CC:-cc}"
+warn="-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter"
+$cc $warn -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
+    -o "$out/libforkline.so.tmp" "$src/forkline.c" -lpthread
+mv "$out/libforkline.so.tmp" "$out/libforkline.so"
+for tool in "$src"/tools/*.c; do
+  [ -e "$tool" ] || continue
+  name="forkline-$(basename "$tool" .c)"
+  $cc $warn -O2 -g -D_GNU_SOURCE -o "$out/$name.tmp" "$tool" -lpthread
+  mv "$out/$name.tmp" "$out/$name"
+done

@@ -1,0 +1,621 @@
+/*
+ * forkline.c: the native shim under forkline's process launcher.
+ *
+ * Why clone3, and not fork, vfork or posix_spawn
+ * ------------------------------------------------
+ * fork() copies the parent's page tables, so its cost grows with the JVM's heap: a 6 GB heap
+ * makes every spawn pay for 6 GB of mappings that exec throws away at once. vfork() and
+ * glibc's posix_spawn (CLONE_VM|CLONE_VFORK since glibc 2.24) share the address space instead,
+ * which makes spawn cost independent of heap size. clone3 (Linux 5.3) gives us the same
+ * sharing plus three things neither vfork nor glibc 2.36's posix_spawn offers:
+ *   - CLONE_PIDFD: a pidfd for the child, born O_CLOEXEC, with no window in which the pid
+ *     could be recycled. Exits are then waited for through epoll, signals go through
+ *     pidfd_send_signal, and reaping is waitid(P_PIDFD).
+ *   - CLONE_CLEAR_SIGHAND: every handled signal is reset to SIG_DFL in the child, so the
+ *     JVM's handlers can never run on the child's borrowed stack between clone and exec.
+ *   - CLONE_INTO_CGROUP: the child is born in its cgroup and never migrated, which avoids the
+ *     write side of cgroup_threadgroup_rwsem (seeds 000 and 001).
+ * glibc's posix_spawn also resets every signal handler from the child with one sigaction call
+ * per signal, and maps and unmaps a fresh stack per spawn. We keep one child stack per calling
+ * thread instead: with CLONE_VFORK the caller is suspended until the child has exec'd or
+ * exited, so a thread can never have two children on its stack at once.
+ *
+ * If clone3 is refused (ENOSYS on an old kernel, EPERM or ENOSYS from a seccomp filter), the
+ * spawn falls back to posix_spawn plus pidfd_open, and the result says the fallback was taken.
+ * Features posix_spawn cannot express (rlimits, umask, parent-death signal, cgroup) fail there
+ * with ENOTSUP rather than being silently dropped.
+ *
+ * What the child may and may not do
+ * ---------------------------------
+ * The child runs on our stack inside the parent's address space. It shares the parent
+ * thread's TLS, so any libc call that writes errno, takes a lock or allocates would corrupt
+ * the parent. The child therefore:
+ *   - reads only memory prepared before the clone (the request, built by Java, and a context
+ *     on the parent's stack), and writes only its own stack and the context's error fields;
+ *   - makes raw system calls through inline assembly, never libc wrappers;
+ *   - runs with every signal blocked until just before execve, when it restores the caller's
+ *     mask (handlers are already SIG_DFL thanks to CLONE_CLEAR_SIGHAND).
+ * Its steps, in order: setsid or setpgid, parent-death signal, the fd map (dup3), close_range
+ * of every other fd from 3 up, chdir, umask, rlimits, the signal mask, execve.
+ *
+ * How errors come back
+ * --------------------
+ * Every exported function returns 0 (or a count) on success and -errno on failure; nothing
+ * here prints or throws. A child that fails stores its errno and the step that failed in the
+ * shared context and exits with 127. Because of CLONE_VFORK, clone3 returns in the parent only
+ * after that, so the parent reads the error, reaps the dead child and returns -errno with the
+ * step. Java turns each (function, -errno, step) into one typed exception in one place.
+ *
+ * Everything that must match between this file and the Java bindings (struct sizes and field
+ * offsets, and FL_ABI_VERSION) is reported by fl_layout() and checked by Java at load time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "forkline.h"
+
+extern char **environ;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Raw system calls for the child: no errno, no libc, no locks.                                */
+
+#if defined(__x86_64__)
+#define FL_HAVE_CLONE3 1
+
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+    long ret;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/*
+ * long fl_clone3_raw(struct clone_args *args, size_t size, int (*fn)(void *), void *arg)
+ *
+ * The child cannot return from a C function: it starts on a fresh stack with no caller
+ * frame. So the syscall is issued here, and in the child (rax == 0) we call fn(arg) on the
+ * new stack and exit with its result. syscall clobbers only rcx and r11, so fn (rdx) and the
+ * argument (moved to r8) survive into the child's copy of the registers.
+ */
+long fl_clone3_raw(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type fl_clone3_raw,@function\n"
+        "fl_clone3_raw:\n"
+        "    mov %rcx, %r8\n"
+        "    mov $435, %eax\n" /* __NR_clone3 */
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    ret\n"
+        "1:\n"
+        "    xor %ebp, %ebp\n" /* end of the frame chain for debuggers */
+        "    mov %r8, %rdi\n"
+        "    call *%rdx\n"
+        "    mov %eax, %edi\n"
+        "    mov $231, %eax\n" /* __NR_exit_group */
+        "    syscall\n"
+        "    hlt\n"
+        ".size fl_clone3_raw, .-fl_clone3_raw\n");
+#else
+/* Other architectures take the posix_spawn path until their clone3 entry is written. */
+#define FL_HAVE_CLONE3 0
+static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+    (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
+    return -ENOSYS;
+}
+#endif
+
+#define raw_syscall0(n) raw_syscall6((n), 0, 0, 0, 0, 0, 0)
+#define raw_syscall1(n, a) raw_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
+#define raw_syscall2(n, a, b) raw_syscall6((n), (long)(a), (long)(b), 0, 0, 0, 0)
+#define raw_syscall3(n, a, b, c) raw_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define raw_syscall4(n, a, b, c, d) raw_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+/* The kernel's sigset is 64 bits; rt_sigprocmask wants its size, not glibc's 128 bytes. */
+#define KERNEL_SIGSET_SIZE 8
+
+/* ------------------------------------------------------------------------------------------ */
+/* Child stacks: one per calling thread, freed when the thread exits.                          */
+
+/* The child only runs the steps above and execve; 64 KiB is several times what it needs, and
+ * a guard page below turns an overflow into a fault instead of silent corruption. */
+#define CHILD_STACK_SIZE (64 * 1024)
+#define CHILD_GUARD_SIZE 4096
+#define CHILD_MAP_SIZE (CHILD_STACK_SIZE + CHILD_GUARD_SIZE)
+
+static pthread_key_t stack_key;
+static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
+static __thread char *thread_stack;
+static long live_stacks;    /* updated with __atomic builtins */
+static long fallback_count; /* spawns that took the posix_spawn path */
+
+static void free_thread_stack(void *stack)
+{
+    munmap(stack, CHILD_MAP_SIZE);
+    __atomic_fetch_sub(&live_stacks, 1, __ATOMIC_RELAXED);
+}
+
+static void make_stack_key(void)
+{
+    pthread_key_create(&stack_key, free_thread_stack);
+}
+
+static char *stack_for_this_thread(void)
+{
+    if (thread_stack != NULL)
+        return thread_stack;
+    pthread_once(&stack_key_once, make_stack_key);
+    char *map = mmap(NULL, CHILD_MAP_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+    if (mprotect(map, CHILD_GUARD_SIZE, PROT_NONE) != 0 || pthread_setspecific(stack_key, map) != 0) {
+        munmap(map, CHILD_MAP_SIZE);
+        return NULL;
+    }
+    __atomic_fetch_add(&live_stacks, 1, __ATOMIC_RELAXED);
+    thread_stack = map;
+    return map;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The child.                                                                                  */
+
+struct child_context {
+    const struct fl_spawn_request *request;
+    uint64_t caller_mask; /* the spawning thread's signal mask, restored just before execve */
+    int32_t parent_pid;
+    /* Written by the child on failure, read by the parent after clone3 returns. */
+    volatile int32_t err;
+    volatile int32_t step;
+};
+
+static int child_fail(struct child_context *ctx, long negative_errno, int32_t step)
+{
+    ctx->err = (int32_t)-negative_errno;
+    ctx->step = step;
+    return 127;
+}
+
+/*
+ * Put every source fd in place. A source that is itself a target of another entry would be
+ * overwritten by that entry's dup3, so first every source at or below the highest target is
+ * moved above it (F_DUPFD_CLOEXEC: the copy dies at exec). Then each entry is dup3'ed into
+ * place; dup3 clears close-on-exec on the target. Targets are unique (checked by Java).
+ */
+static long child_map_fds(const struct fl_spawn_request *r)
+{
+    int32_t highest_target = 2;
+    for (int32_t i = 0; i < r->nfds; i++)
+        if (r->fds[i].target > highest_target)
+            highest_target = r->fds[i].target;
+    for (int32_t i = 0; i < r->nfds; i++) {
+        struct fl_fd_map *m = &r->fds[i];
+        if (m->source != m->target && m->source <= highest_target) {
+            long moved = raw_syscall3(SYS_fcntl, m->source, F_DUPFD_CLOEXEC, highest_target + 1);
+            if (moved < 0)
+                return moved;
+            m->source = (int32_t)moved;
+        }
+    }
+    for (int32_t i = 0; i < r->nfds; i++) {
+        const struct fl_fd_map *m = &r->fds[i];
+        long rc = m->source == m->target ? raw_syscall3(SYS_fcntl, m->source, F_SETFD, 0)
+                                         : raw_syscall3(SYS_dup3, m->source, m->target, 0);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Close every fd from 3 up except the kept targets, which are sorted and unique. */
+static long child_close_others(const struct fl_spawn_request *r)
+{
+    unsigned int low = 3;
+    for (int32_t i = 0; i < r->nkeep; i++) {
+        unsigned int kept = (unsigned int)r->keep[i];
+        if (kept > low) {
+            long rc = raw_syscall3(SYS_close_range, low, kept - 1, 0);
+            if (rc < 0)
+                return rc;
+        }
+        if (kept >= low)
+            low = kept + 1;
+    }
+    return raw_syscall3(SYS_close_range, low, ~0U, 0);
+}
+
+static int child_main(void *arg)
+{
+    struct child_context *ctx = arg;
+    const struct fl_spawn_request *r = ctx->request;
+    long rc;
+
+    if (r->flags & FL_SETSID) {
+        if ((rc = raw_syscall0(SYS_setsid)) < 0)
+            return child_fail(ctx, rc, FL_STEP_SETSID);
+    } else if (r->flags & FL_SETPGID) {
+        if ((rc = raw_syscall2(SYS_setpgid, 0, r->pgid)) < 0)
+            return child_fail(ctx, rc, FL_STEP_SETPGID);
+    }
+    if (r->pdeathsig != 0) {
+        if ((rc = raw_syscall2(SYS_prctl, PR_SET_PDEATHSIG, r->pdeathsig)) < 0)
+            return child_fail(ctx, rc, FL_STEP_PDEATHSIG);
+        /* The parent may have died before prctl took effect; then no signal would ever come. */
+        if (raw_syscall0(SYS_getppid) != ctx->parent_pid)
+            return child_fail(ctx, -ESRCH, FL_STEP_PDEATHSIG);
+    }
+    if ((rc = child_map_fds(r)) < 0)
+        return child_fail(ctx, rc, FL_STEP_DUP);
+    if ((rc = child_close_others(r)) < 0)
+        return child_fail(ctx, rc, FL_STEP_CLOSE_RANGE);
+    if (r->cwd != NULL && (rc = raw_syscall1(SYS_chdir, r->cwd)) < 0)
+        return child_fail(ctx, rc, FL_STEP_CHDIR);
+    if (r->flags & FL_UMASK)
+        raw_syscall1(SYS_umask, r->umask);
+    for (int32_t i = 0; i < r->nrlimits; i++) {
+        /* struct rlimit64 is two u64s at the end of fl_rlimit */
+        const struct fl_rlimit *l = &r->rlimits[i];
+        if ((rc = raw_syscall4(SYS_prlimit64, 0, l->resource, &l->soft, 0)) < 0)
+            return child_fail(ctx, rc, FL_STEP_RLIMIT);
+    }
+    if ((rc = raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &ctx->caller_mask, 0, KERNEL_SIGSET_SIZE)) < 0)
+        return child_fail(ctx, rc, FL_STEP_SIGMASK);
+    rc = raw_syscall3(SYS_execve, r->path, r->argv, r->envp != NULL ? r->envp : environ);
+    return child_fail(ctx, rc, FL_STEP_EXEC);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The parent.                                                                                 */
+
+/* 1 when clone3 answered the probe, 0 when it was refused: decided once, at load. */
+static int clone3_usable;
+
+static int set_result_error(struct fl_spawn_result *res, int err, int32_t step)
+{
+    res->pid = -1;
+    res->pidfd = -1;
+    res->err = err;
+    res->step = step;
+    return -err;
+}
+
+static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res);
+
+FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
+{
+    res->used_fallback = 0;
+    if (!clone3_usable || (r->flags & FL_FORCE_POSIX_SPAWN))
+        return spawn_with_posix_spawn(r, res);
+#if FL_HAVE_CLONE3
+    char *stack = stack_for_this_thread();
+    if (stack == NULL)
+        return set_result_error(res, ENOMEM, FL_STEP_STACK);
+
+    struct child_context ctx = {.request = r, .parent_pid = (int32_t)getpid()};
+    int32_t pidfd = -1;
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND;
+    args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+    args.exit_signal = SIGCHLD; /* waitid(P_PIDFD) without __WCLONE needs SIGCHLD */
+    args.stack = (uint64_t)(uintptr_t)(stack + CHILD_GUARD_SIZE);
+    args.stack_size = CHILD_STACK_SIZE;
+    if (r->flags & FL_INTO_CGROUP) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)(uint32_t)r->cgroup_fd;
+    }
+
+    /* Block everything, glibc's internal signals included, so that nothing runs on the
+     * child's stack before CLONE_CLEAR_SIGHAND's defaults and our mask are in place. */
+    uint64_t all = ~UINT64_C(0);
+    raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &ctx.caller_mask, KERNEL_SIGSET_SIZE);
+    long pid = fl_clone3_raw(&args, sizeof args, child_main, &ctx);
+    raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &ctx.caller_mask, 0, KERNEL_SIGSET_SIZE);
+
+    if (pid < 0) {
+        if ((pid == -ENOSYS || pid == -EPERM) && !(r->flags & FL_INTO_CGROUP)) {
+            /* A seccomp filter installed after load; remember, and take the other path. */
+            __atomic_store_n(&clone3_usable, 0, __ATOMIC_RELAXED);
+            return spawn_with_posix_spawn(r, res);
+        }
+        return set_result_error(res, (int)-pid, FL_STEP_CLONE);
+    }
+    if (ctx.err != 0) {
+        /* The child has exited (CLONE_VFORK returns only after exec or exit): reap it now so
+         * that a failed spawn leaves no zombie and no pidfd behind. */
+        siginfo_t info;
+        syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, NULL);
+        close(pidfd);
+        return set_result_error(res, ctx.err, ctx.step);
+    }
+    res->pid = (int32_t)pid;
+    res->pidfd = pidfd;
+    res->err = 0;
+    res->step = FL_STEP_NONE;
+    return 0;
+#else
+    return set_result_error(res, ENOSYS, FL_STEP_CLONE);
+#endif
+}
+
+/* The fallback: glibc's posix_spawn (CLONE_VM|CLONE_VFORK inside) and pidfd_open after it. */
+static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
+{
+    res->used_fallback = 1;
+    __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
+    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP)) || r->pdeathsig != 0)
+        return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    int err = posix_spawn_file_actions_init(&actions);
+    if (err != 0)
+        return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
+    err = posix_spawnattr_init(&attr);
+    if (err != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
+    }
+    /* Same two-pass shuffle as the clone3 child (child_map_fds), expressed as file actions. */
+    int32_t highest_target = 2;
+    for (int32_t i = 0; i < r->nfds && err == 0; i++)
+        if (r->fds[i].target > highest_target)
+            highest_target = r->fds[i].target;
+    int32_t spare = highest_target + 1 + r->nfds; /* scratch fds above every target */
+    for (int32_t i = 0; i < r->nfds && err == 0; i++)
+        if (r->fds[i].source != r->fds[i].target && r->fds[i].source <= highest_target)
+            err = posix_spawn_file_actions_adddup2(&actions, r->fds[i].source, spare + i);
+    for (int32_t i = 0; i < r->nfds && err == 0; i++) {
+        int32_t source = r->fds[i].source;
+        if (source != r->fds[i].target && source <= highest_target)
+            source = spare + i;
+        /* glibc >= 2.29 clears FD_CLOEXEC when source == target */
+        err = posix_spawn_file_actions_adddup2(&actions, source, r->fds[i].target);
+    }
+    /* With no fd to spare above 2, closefrom(3) also closes the scratch copies. Otherwise only
+     * the scratch copies are closed: everything forkline opens is close-on-exec anyway. */
+    if (r->nkeep == 0 && err == 0)
+        err = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    for (int32_t i = 0; r->nkeep > 0 && i < r->nfds && err == 0; i++)
+        if (r->fds[i].source != r->fds[i].target && r->fds[i].source <= highest_target)
+            err = posix_spawn_file_actions_addclose(&actions, spare + i);
+    if (err == 0 && r->cwd != NULL)
+        err = posix_spawn_file_actions_addchdir_np(&actions, r->cwd);
+
+    short attr_flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+    if (r->flags & FL_SETSID)
+        attr_flags |= POSIX_SPAWN_SETSID;
+    else if (r->flags & FL_SETPGID) {
+        attr_flags |= POSIX_SPAWN_SETPGROUP;
+        if (err == 0)
+            err = posix_spawnattr_setpgroup(&attr, r->pgid);
+    }
+    sigset_t all, mask;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, NULL, &mask);
+    if (err == 0)
+        err = posix_spawnattr_setsigdefault(&attr, &all);
+    if (err == 0)
+        err = posix_spawnattr_setsigmask(&attr, &mask);
+    if (err == 0)
+        err = posix_spawnattr_setflags(&attr, attr_flags);
+
+    pid_t pid = -1;
+    if (err == 0)
+        err = posix_spawn(&pid, r->path, &actions, &attr, r->argv, r->envp != NULL ? r->envp : environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&actions);
+    if (err != 0)
+        return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
+
+    /* Nobody but us reaps this child, so its pid cannot be recycled before pidfd_open. */
+    long pidfd = syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) {
+        int saved = errno;
+        waitpid(pid, NULL, 0);
+        return set_result_error(res, saved, FL_STEP_PIDFD_OPEN);
+    }
+    res->pid = pid;
+    res->pidfd = (int32_t)pidfd;
+    res->err = 0;
+    res->step = FL_STEP_NONE;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Exits and signals.                                                                          */
+
+/* Reap a child whose pidfd polled readable. -EAGAIN: it has not exited after all. */
+FL_API int fl_reap(int32_t pidfd, struct fl_exit *out)
+{
+    siginfo_t info;
+    struct rusage usage;
+    memset(&info, 0, sizeof info);
+    memset(&usage, 0, sizeof usage);
+    /* glibc's waitid has no rusage argument; the system call does. */
+    if (syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG, &usage) < 0)
+        return -errno;
+    if (info.si_pid == 0)
+        return -EAGAIN;
+    out->pid = info.si_pid;
+    out->code = info.si_code;
+    out->status = info.si_status;
+    out->reserved = 0;
+    out->utime_us = (int64_t)usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec;
+    out->stime_us = (int64_t)usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec;
+    out->maxrss_kb = usage.ru_maxrss;
+    return 0;
+}
+
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2)
+#endif
+
+/* Signal the process, or with whole_group its process group, through the pidfd so that a
+ * recycled pid can never be hit. */
+FL_API int fl_pidfd_signal(int32_t pidfd, int32_t sig, int32_t whole_group)
+{
+    unsigned int flags = whole_group ? PIDFD_SIGNAL_PROCESS_GROUP : 0;
+    if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags) < 0)
+        return -errno;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* fds, pipes and epoll, all close-on-exec from birth.                                         */
+
+FL_API int fl_pipe(int32_t *fds)
+{
+    return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+}
+
+FL_API int fl_set_nonblocking(int32_t fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -errno;
+    return 0;
+}
+
+FL_API int fl_open(const char *path, int32_t flags, int32_t mode)
+{
+    int fd = open(path, flags | O_CLOEXEC, mode);
+    return fd < 0 ? -errno : fd;
+}
+
+FL_API int fl_close(int32_t fd)
+{
+    /* Linux closes the fd even when close reports EINTR, so it is never retried. */
+    return close(fd) < 0 && errno != EINTR ? -errno : 0;
+}
+
+FL_API long fl_read(int32_t fd, void *buf, int64_t len)
+{
+    ssize_t n = read(fd, buf, (size_t)len);
+    return n < 0 ? -errno : n;
+}
+
+FL_API long fl_write(int32_t fd, const void *buf, int64_t len)
+{
+    ssize_t n = write(fd, buf, (size_t)len);
+    return n < 0 ? -errno : n;
+}
+
+FL_API int fl_epoll_create(void)
+{
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+FL_API int fl_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uint64_t token)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = token};
+    return epoll_ctl(epfd, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* epoll_event is packed on x86_64 only; unpacking here keeps Java free of that difference. */
+FL_API int fl_epoll_wait(int32_t epfd, uint64_t *tokens, uint32_t *events, int32_t max, int32_t timeout_ms)
+{
+    struct epoll_event evs[256];
+    if (max > 256)
+        max = 256;
+    int n;
+    do
+        n = epoll_wait(epfd, evs, max, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    for (int i = 0; i < n; i++) {
+        tokens[i] = evs[i].data.u64;
+        events[i] = evs[i].events;
+    }
+    return n;
+}
+
+FL_API int fl_eventfd(void)
+{
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Introspection: ABI checks, error names, counters for leak tests.                            */
+
+
+FL_API int64_t fl_layout(int32_t item)
+{
+    switch (item) {
+    case FL_LAYOUT_ABI_VERSION: return FL_ABI_VERSION;
+    case FL_LAYOUT_REQUEST_SIZE: return sizeof(struct fl_spawn_request);
+    case FL_LAYOUT_RESULT_SIZE: return sizeof(struct fl_spawn_result);
+    case FL_LAYOUT_EXIT_SIZE: return sizeof(struct fl_exit);
+    case FL_LAYOUT_FD_MAP_SIZE: return sizeof(struct fl_fd_map);
+    case FL_LAYOUT_RLIMIT_SIZE: return sizeof(struct fl_rlimit);
+    case FL_LAYOUT_REQUEST_CGROUP_FD: return offsetof(struct fl_spawn_request, cgroup_fd);
+    case FL_LAYOUT_EXIT_MAXRSS: return offsetof(struct fl_exit, maxrss_kb);
+    default: return -1;
+    }
+}
+
+
+FL_API int64_t fl_counter(int32_t which)
+{
+    switch (which) {
+    case FL_COUNTER_LIVE_STACKS: return __atomic_load_n(&live_stacks, __ATOMIC_RELAXED);
+    case FL_COUNTER_FALLBACKS: return __atomic_load_n(&fallback_count, __ATOMIC_RELAXED);
+    case FL_COUNTER_CLONE3_USABLE: return __atomic_load_n(&clone3_usable, __ATOMIC_RELAXED);
+    default: return -1;
+    }
+}
+
+/* "ENOENT" and "No such file or directory" for an errno; both empty when unknown. */
+FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text, int32_t text_len)
+{
+    const char *n = strerrorname_np(err);
+    snprintf(name, (size_t)name_len, "%s", n != NULL ? n : "");
+    const char *t = strerrordesc_np(err);
+    snprintf(text, (size_t)text_len, "%s", t != NULL ? t : "");
+}
+
+/*
+ * Decide once whether clone3 may be used. A clone_args size below the first version is
+ * rejected with EINVAL by any kernel that has clone3; ENOSYS or EPERM mean it is missing or
+ * filtered. Java calls this right after loading and reports what it found.
+ */
+FL_API int fl_init(void)
+{
+#if FL_HAVE_CLONE3
+    long rc = syscall(SYS_clone3, NULL, 0);
+    clone3_usable = rc < 0 && errno == EINVAL;
+#else
+    clone3_usable = 0;
+#endif
+    return clone3_usable;
+}

@@ -1,0 +1,126 @@
+/*
+ * forkline.h: the ABI between the native shim (forkline.c) and its Java bindings
+ * (io.forkline.sys.Shim). Java checks FL_ABI_VERSION, the struct sizes and key offsets
+ * through fl_layout() when it loads the library, so a mismatch fails loudly at load time.
+ */
+#ifndef FORKLINE_H
+#define FORKLINE_H
+
+#include <stdint.h>
+
+#define FL_API __attribute__((visibility("default")))
+
+/* Bump whenever a struct below or a function signature changes. */
+#define FL_ABI_VERSION 1
+
+/* Make the child's fd `target` refer to what the parent's fd `source` refers to.
+ * source == target keeps an inherited fd and clears its close-on-exec flag. */
+struct fl_fd_map {
+    int32_t source;
+    int32_t target;
+};
+
+struct fl_rlimit {
+    int32_t resource;
+    int32_t reserved;
+    uint64_t soft;
+    uint64_t hard;
+};
+
+enum fl_spawn_flags {
+    FL_SETSID = 1 << 0,            /* new session (and so a new process group) */
+    FL_SETPGID = 1 << 1,           /* setpgid(0, pgid); pgid 0 makes the child a group leader */
+    FL_UMASK = 1 << 2,             /* apply `umask` */
+    FL_INTO_CGROUP = 1 << 3,       /* clone3 CLONE_INTO_CGROUP with `cgroup_fd` */
+    FL_FORCE_POSIX_SPAWN = 1 << 4, /* take the fallback path (tests, and hosts that want it) */
+};
+
+struct fl_spawn_request {
+    const char *path;      /* what to execve: PATH lookup is done by Java */
+    char *const *argv;     /* NULL-terminated */
+    char *const *envp;     /* NULL-terminated, or NULL for the parent's environ */
+    const char *cwd;       /* NULL: inherit */
+    struct fl_fd_map *fds; /* the child may rewrite `source` of these entries (see fd shuffle) */
+    const int32_t *keep;   /* sorted targets >= 3 that close_range must spare */
+    const struct fl_rlimit *rlimits;
+    int32_t nfds;
+    int32_t nkeep;
+    int32_t nrlimits;
+    int32_t flags;
+    int32_t pgid;
+    int32_t pdeathsig;
+    int32_t umask;
+    int32_t cgroup_fd;
+};
+
+/* Which step failed. Java maps each to the syscall it names. */
+enum fl_step {
+    FL_STEP_NONE = 0,
+    FL_STEP_CLONE = 1,
+    FL_STEP_SETSID = 2,
+    FL_STEP_SETPGID = 3,
+    FL_STEP_PDEATHSIG = 4,
+    FL_STEP_DUP = 5,
+    FL_STEP_CLOSE_RANGE = 6,
+    FL_STEP_CHDIR = 7,
+    FL_STEP_RLIMIT = 8,
+    FL_STEP_SIGMASK = 9,
+    FL_STEP_EXEC = 10,
+    FL_STEP_STACK = 11,
+    FL_STEP_POSIX_SPAWN = 12,
+    FL_STEP_PIDFD_OPEN = 13,
+    FL_STEP_UNSUPPORTED = 14,
+};
+
+struct fl_spawn_result {
+    int32_t pid;
+    int32_t pidfd;
+    int32_t err;  /* positive errno, 0 on success */
+    int32_t step; /* enum fl_step */
+    int32_t used_fallback;
+    int32_t reserved;
+};
+
+struct fl_exit {
+    int32_t pid;
+    int32_t code;   /* si_code: CLD_EXITED, CLD_KILLED or CLD_DUMPED */
+    int32_t status; /* exit status, or the signal number */
+    int32_t reserved;
+    int64_t utime_us;
+    int64_t stime_us;
+    int64_t maxrss_kb;
+};
+
+
+enum fl_layout_item {
+    FL_LAYOUT_ABI_VERSION = 0,
+    FL_LAYOUT_REQUEST_SIZE,
+    FL_LAYOUT_RESULT_SIZE,
+    FL_LAYOUT_EXIT_SIZE,
+    FL_LAYOUT_FD_MAP_SIZE,
+    FL_LAYOUT_RLIMIT_SIZE,
+    FL_LAYOUT_REQUEST_CGROUP_FD,
+    FL_LAYOUT_EXIT_MAXRSS,
+};
+
+enum fl_counter { FL_COUNTER_LIVE_STACKS = 0, FL_COUNTER_FALLBACKS = 1, FL_COUNTER_CLONE3_USABLE = 2 };
+
+FL_API int fl_init(void);
+FL_API int fl_spawn(const struct fl_spawn_request *request, struct fl_spawn_result *result);
+FL_API int fl_reap(int32_t pidfd, struct fl_exit *out);
+FL_API int fl_pidfd_signal(int32_t pidfd, int32_t sig, int32_t whole_group);
+FL_API int fl_pipe(int32_t *fds);
+FL_API int fl_set_nonblocking(int32_t fd);
+FL_API int fl_open(const char *path, int32_t flags, int32_t mode);
+FL_API int fl_close(int32_t fd);
+FL_API long fl_read(int32_t fd, void *buf, int64_t len);
+FL_API long fl_write(int32_t fd, const void *buf, int64_t len);
+FL_API int fl_epoll_create(void);
+FL_API int fl_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uint64_t token);
+FL_API int fl_epoll_wait(int32_t epfd, uint64_t *tokens, uint32_t *events, int32_t max, int32_t timeout_ms);
+FL_API int fl_eventfd(void);
+FL_API int64_t fl_layout(int32_t item);
+FL_API int64_t fl_counter(int32_t which);
+FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text, int32_t text_len);
+
+#endif

@@ -1,0 +1,527 @@
+package io.forkline.sys.ffm;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.forkline.sys.SyscallException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The typed facade over {@code libforkline.so}. Every downcall handle lives here, built once, and
+ * every native {@code -errno} leaves through {@link Errors}.
+ *
+ * <p>The library is taken from the classpath at {@code META-INF/native/linux-<arch>/}, loaded
+ * once, probed with {@code fl_init} (which also decides whether clone3 is usable) and checked
+ * against the struct sizes and offsets this class assumes ({@code forkline.h}). Calls that never
+ * block are linked with {@link Linker.Option#critical(boolean)} to skip the thread-state
+ * transition; calls that may block (spawn, epoll_wait, open) are not, so that they never hold up a
+ * safepoint.
+ *
+ * <p>The C functions return {@code -errno} themselves, so no call needs
+ * {@code Linker.Option.captureCallState("errno")}.
+ */
+public final class Shim {
+    /** {@code setsid()} in the child. */
+    public static final int FLAG_SETSID = 1;
+    /** {@code setpgid(0, pgid)} in the child. */
+    public static final int FLAG_SETPGID = 1 << 1;
+    /** Apply the umask. */
+    public static final int FLAG_UMASK = 1 << 2;
+    /** Be born in the cgroup given by its directory fd (clone3 CLONE_INTO_CGROUP). */
+    public static final int FLAG_INTO_CGROUP = 1 << 3;
+    /** Take the posix_spawn path even though clone3 works. */
+    public static final int FLAG_FORCE_POSIX_SPAWN = 1 << 4;
+
+    /** {@code EPOLL_CTL_ADD}. */
+    public static final int EPOLL_CTL_ADD = 1;
+    /** {@code EPOLL_CTL_DEL}. */
+    public static final int EPOLL_CTL_DEL = 2;
+    /** {@code EPOLL_CTL_MOD}. */
+    public static final int EPOLL_CTL_MOD = 3;
+    /** {@code EPOLLIN}. */
+    public static final int EPOLLIN = 0x001;
+    /** {@code EPOLLOUT}. */
+    public static final int EPOLLOUT = 0x004;
+    /** {@code EPOLLERR}. */
+    public static final int EPOLLERR = 0x008;
+    /** {@code EPOLLHUP}. */
+    public static final int EPOLLHUP = 0x010;
+    /** {@code EPOLLONESHOT}. */
+    public static final int EPOLLONESHOT = 1 << 30;
+
+    /** {@code O_RDONLY}. */
+    public static final int O_RDONLY = 0;
+    /** {@code O_WRONLY}. */
+    public static final int O_WRONLY = 1;
+    /** {@code O_RDWR}. */
+    public static final int O_RDWR = 2;
+    /** {@code O_CREAT}. */
+    public static final int O_CREAT = 0100;
+    /** {@code O_TRUNC}. */
+    public static final int O_TRUNC = 01000;
+    /** {@code O_APPEND}. */
+    public static final int O_APPEND = 02000;
+    /** {@code O_DIRECTORY}. */
+    public static final int O_DIRECTORY = 0200000;
+    /** {@code O_NOFOLLOW}. */
+    public static final int O_NOFOLLOW = 0400000;
+
+    private static final int ABI_VERSION = 1;
+    private static final long REQUEST_SIZE = 88;
+    private static final long RESULT_SIZE = 24;
+    private static final long EXIT_SIZE = 40;
+    private static final long RLIMIT_SIZE = 24;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBRARY;
+    /** Where the library was loaded from, for {@code forkline doctor}. */
+    public static final String LIBRARY_SOURCE;
+
+    static {
+        String[] source = new String[1];
+        LIBRARY = load(source);
+        LIBRARY_SOURCE = source[0];
+    }
+
+    private static final MethodHandle INIT = blocking("fl_init", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SPAWN = blocking("fl_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle REAP = quick("fl_reap", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle PIDFD_SIGNAL =
+            quick("fl_pidfd_signal", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIPE = quick("fl_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SET_NONBLOCKING =
+            quick("fl_set_nonblocking", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN =
+            blocking("fl_open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = quick("fl_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ =
+            quick("fl_read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE =
+            quick("fl_write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle EPOLL_CREATE = quick("fl_epoll_create", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle EPOLL_CTL = quick(
+            "fl_epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle EPOLL_WAIT = blocking(
+            "fl_epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD = quick("fl_eventfd", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle LAYOUT = quick("fl_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle COUNTER = quick("fl_counter", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle ERRNO_TEXT = quick(
+            "fl_errno_text", FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+
+    private static final boolean CLONE3_USABLE;
+
+    static {
+        verifyLayout();
+        try {
+            CLONE3_USABLE = (int) INIT.invokeExact() == 1;
+        } catch (Throwable t) {
+            throw new ExceptionInInitializerError(t);
+        }
+    }
+
+    private Shim() {}
+
+    // ---------------------------------------------------------------------------------------
+    // Loading. The only restricted calls in forkline are in the next three methods.
+
+    @SuppressWarnings("restricted")
+    private static SymbolLookup load(String[] source) {
+        String arch = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> System.getProperty("os.arch");
+        };
+        if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
+            throw new UnsupportedOperationException(
+                    "forkline needs Linux (clone3, pidfd, epoll); this is " + System.getProperty("os.name"));
+        }
+        String resource = "/META-INF/native/linux-" + arch + "/libforkline.so";
+        URL url = Shim.class.getResource(resource);
+        if (url == null) {
+            throw new UnsupportedOperationException("forkline has no native library for linux-" + arch
+                    + ": " + resource + " is not on the classpath");
+        }
+        try {
+            Path file;
+            if ("file".equals(url.getProtocol())) {
+                file = Path.of(url.toURI());
+            } else {
+                // dlopen needs a file; the copy can be unlinked once the library is mapped.
+                file = Files.createTempFile("libforkline-", ".so");
+                try (InputStream in = url.openStream()) {
+                    Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            try {
+                SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
+                source[0] = url.toString();
+                return lookup;
+            } catch (IllegalCallerException e) {
+                throw new UnsupportedOperationException("forkline needs native access: run java with "
+                        + "--enable-native-access=ALL-UNNAMED (or =io.forkline.sys on the module path), "
+                        + "or put Enable-Native-Access: ALL-UNNAMED in the jar manifest", e);
+            } finally {
+                if (!"file".equals(url.getProtocol())) Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract " + url + " to a temporary file", e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("bad library URL " + url, e);
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private static MethodHandle quick(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.critical(false));
+    }
+
+    @SuppressWarnings("restricted")
+    private static MethodHandle blocking(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(symbol(name), descriptor);
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LIBRARY.find(name).orElseThrow(() -> new UnsupportedOperationException(
+                "libforkline.so from " + LIBRARY_SOURCE + " lacks the symbol " + name
+                        + ": the jar and its native library come from different builds"));
+    }
+
+    private static void verifyLayout() {
+        long[][] expected = {
+            {0, ABI_VERSION}, {1, REQUEST_SIZE}, {2, RESULT_SIZE}, {3, EXIT_SIZE}, {4, 8}, {5, RLIMIT_SIZE},
+            {6, 84}, {7, 32},
+        };
+        String[] names = {
+            "FL_ABI_VERSION", "sizeof(fl_spawn_request)", "sizeof(fl_spawn_result)", "sizeof(fl_exit)",
+            "sizeof(fl_fd_map)", "sizeof(fl_rlimit)", "offsetof(fl_spawn_request, cgroup_fd)",
+            "offsetof(fl_exit, maxrss_kb)",
+        };
+        for (long[] item : expected) {
+            long actual;
+            try {
+                actual = (long) LAYOUT.invokeExact((int) item[0]);
+            } catch (Throwable t) {
+                throw new ExceptionInInitializerError(t);
+            }
+            if (actual != item[1]) {
+                throw new IllegalStateException("libforkline.so from " + LIBRARY_SOURCE + " does not match "
+                        + "its Java bindings: " + names[(int) item[0]] + " is " + actual + ", expected " + item[1]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Spawning.
+
+    /** @return whether spawns use clone3; {@code false} means every spawn takes the posix_spawn path */
+    public static boolean clone3Usable() {
+        return CLONE3_USABLE && counter(2) == 1;
+    }
+
+    /**
+     * Starts a child.
+     *
+     * @param spec what to start, already validated
+     * @return the child's pid and pidfd
+     * @throws SyscallException naming the step that failed: clone3, a step in the child (setsid,
+     *     dup3, close_range, chdir, prlimit64, execve, ...) or the posix_spawn fallback
+     */
+    public static Spawned spawn(SpawnSpec spec) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment request = arena.allocate(REQUEST_SIZE, 8);
+            request.set(ADDRESS, 0, arena.allocateFrom(spec.path()));
+            request.set(ADDRESS, 8, cStrings(arena, spec.argv()));
+            request.set(ADDRESS, 16, spec.env() == null ? MemorySegment.NULL : cStrings(arena, spec.env()));
+            request.set(ADDRESS, 24, spec.cwd() == null ? MemorySegment.NULL : arena.allocateFrom(spec.cwd()));
+            int[] fdMap = spec.fdMap();
+            request.set(ADDRESS, 32, fdMap.length == 0 ? MemorySegment.NULL : arena.allocateFrom(JAVA_INT, fdMap));
+            int[] keep = spec.keep();
+            request.set(ADDRESS, 40, keep.length == 0 ? MemorySegment.NULL : arena.allocateFrom(JAVA_INT, keep));
+            long[] rlimits = spec.rlimits();
+            int rlimitCount = rlimits.length / 3;
+            if (rlimitCount > 0) {
+                MemorySegment limits = arena.allocate(RLIMIT_SIZE * rlimitCount, 8);
+                for (int i = 0; i < rlimitCount; i++) {
+                    long base = i * RLIMIT_SIZE;
+                    limits.set(JAVA_INT, base, (int) rlimits[3 * i]);
+                    limits.set(JAVA_LONG, base + 8, rlimits[3 * i + 1]);
+                    limits.set(JAVA_LONG, base + 16, rlimits[3 * i + 2]);
+                }
+                request.set(ADDRESS, 48, limits);
+            } else {
+                request.set(ADDRESS, 48, MemorySegment.NULL);
+            }
+            request.set(JAVA_INT, 56, fdMap.length / 2);
+            request.set(JAVA_INT, 60, keep.length);
+            request.set(JAVA_INT, 64, rlimitCount);
+            request.set(JAVA_INT, 68, spec.flags());
+            request.set(JAVA_INT, 72, spec.pgid());
+            request.set(JAVA_INT, 76, spec.parentDeathSignal());
+            request.set(JAVA_INT, 80, spec.umask());
+            request.set(JAVA_INT, 84, spec.cgroupFd());
+
+            MemorySegment result = arena.allocate(RESULT_SIZE, 4);
+            int rc = (int) SPAWN.invokeExact(request, result);
+            if (rc < 0) {
+                int step = result.get(JAVA_INT, 12);
+                throw Errors.syscall(SpawnStep.syscall(step), rc, SpawnStep.path(step, spec), SpawnStep.detail(step));
+            }
+            return new Spawned(result.get(JAVA_INT, 0), result.get(JAVA_INT, 4), result.get(JAVA_INT, 16) != 0);
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_spawn", t);
+        }
+    }
+
+    private static MemorySegment cStrings(Arena arena, List<String> strings) {
+        MemorySegment array = arena.allocate(ADDRESS.byteSize() * (strings.size() + 1L), 8);
+        for (int i = 0; i < strings.size(); i++) {
+            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+        }
+        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exits and signals.
+
+    /**
+     * Reaps a child whose pidfd became readable.
+     *
+     * @param pidfd the child's pidfd (not closed by this call)
+     * @return how it ended, or {@code null} if it has not exited after all
+     * @throws SyscallException from waitid
+     */
+    public static ExitRecord reap(int pidfd) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(EXIT_SIZE, 8);
+            int rc = (int) REAP.invokeExact(pidfd, out);
+            if (rc == -Errno.EAGAIN) return null;
+            if (rc < 0) throw Errors.syscall("waitid(P_PIDFD)", rc, null);
+            return new ExitRecord(out.get(JAVA_INT, 0), out.get(JAVA_INT, 4), out.get(JAVA_INT, 8),
+                    out.get(JAVA_LONG, 16), out.get(JAVA_LONG, 24), out.get(JAVA_LONG, 32));
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_reap", t);
+        }
+    }
+
+    /**
+     * Sends a signal through a pidfd, so that a recycled pid is never hit.
+     *
+     * @param pidfd the child's pidfd
+     * @param signal the signal number
+     * @param wholeGroup send to the child's whole process group (PIDFD_SIGNAL_PROCESS_GROUP)
+     * @return 0, or {@code -ESRCH} when the child has already exited
+     * @throws SyscallException for any other error
+     */
+    public static int pidfdSignal(int pidfd, int signal, boolean wholeGroup) throws SyscallException {
+        int rc = callInt(PIDFD_SIGNAL, pidfd, signal, wholeGroup ? 1 : 0);
+        if (rc == -Errno.ESRCH || rc >= 0) return rc;
+        throw Errors.syscall("pidfd_send_signal", rc, null, "signal " + signal);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // fds.
+
+    /**
+     * @return a pipe, both ends close-on-exec: {read, write}
+     * @throws SyscallException from pipe2, for example EMFILE
+     */
+    public static int[] pipe() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            int rc = (int) PIPE.invokeExact(fds);
+            if (rc < 0) throw Errors.syscall("pipe2", rc, null);
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_pipe", t);
+        }
+    }
+
+    /** Sets O_NONBLOCK on an fd. */
+    public static void setNonBlocking(int fd) throws SyscallException {
+        int rc = callInt(SET_NONBLOCKING, fd);
+        if (rc < 0) throw Errors.syscall("fcntl(F_SETFL, O_NONBLOCK)", rc, null);
+    }
+
+    /**
+     * Opens a file, always close-on-exec.
+     *
+     * @return the fd
+     * @throws SyscallException from open, naming the path
+     */
+    public static int open(String path, int flags, int mode) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) OPEN.invokeExact(arena.allocateFrom(path), flags, mode);
+            if (rc < 0) throw Errors.syscall("open", rc, path);
+            return rc;
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_open", t);
+        }
+    }
+
+    /** Closes an fd; an error is ignored because Linux has released the fd either way. */
+    public static void close(int fd) {
+        if (fd >= 0) callInt(CLOSE, fd);
+    }
+
+    /**
+     * @return bytes read, 0 at end of file, or -1 when a non-blocking fd has nothing now
+     * @throws SyscallException for any other error
+     */
+    public static long read(int fd, MemorySegment buffer, long length) throws SyscallException {
+        long rc = callLong(READ, fd, buffer, length);
+        if (rc >= 0) return rc;
+        if (rc == -Errno.EAGAIN) return -1;
+        throw Errors.syscall("read", rc, null);
+    }
+
+    /**
+     * @return bytes written, or -1 when a non-blocking fd is full now
+     * @throws SyscallException for any other error, for example EPIPE when the reader is gone
+     */
+    public static long write(int fd, MemorySegment buffer, long length) throws SyscallException {
+        long rc = callLong(WRITE, fd, buffer, length);
+        if (rc >= 0) return rc;
+        if (rc == -Errno.EAGAIN) return -1;
+        throw Errors.syscall("write", rc, null);
+    }
+
+    /** @return a new close-on-exec epoll fd */
+    public static int epollCreate() throws SyscallException {
+        int rc = callInt(EPOLL_CREATE);
+        if (rc < 0) throw Errors.syscall("epoll_create1", rc, null);
+        return rc;
+    }
+
+    /** epoll_ctl with a 64-bit token as the event data. */
+    public static void epollCtl(int epfd, int op, int fd, int events, long token) throws SyscallException {
+        int rc;
+        try {
+            rc = (int) EPOLL_CTL.invokeExact(epfd, op, fd, events, token);
+        } catch (Throwable t) {
+            throw new AssertionError("fl_epoll_ctl", t);
+        }
+        if (rc < 0) throw Errors.syscall("epoll_ctl", rc, null);
+    }
+
+    /**
+     * Waits for events; EINTR is retried in C.
+     *
+     * @param tokens receives the tokens, {@code max} longs
+     * @param events receives the event masks, {@code max} ints
+     * @return the number of events
+     */
+    public static int epollWait(int epfd, MemorySegment tokens, MemorySegment events, int max, int timeoutMillis)
+            throws SyscallException {
+        int rc;
+        try {
+            rc = (int) EPOLL_WAIT.invokeExact(epfd, tokens, events, max, timeoutMillis);
+        } catch (Throwable t) {
+            throw new AssertionError("fl_epoll_wait", t);
+        }
+        if (rc < 0) throw Errors.syscall("epoll_wait", rc, null);
+        return rc;
+    }
+
+    /** @return a new non-blocking, close-on-exec eventfd */
+    public static int eventfd() throws SyscallException {
+        int rc = callInt(EVENTFD);
+        if (rc < 0) throw Errors.syscall("eventfd", rc, null);
+        return rc;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Introspection.
+
+    /** @return child stacks currently mapped: one per thread that has spawned and not exited */
+    public static long liveChildStacks() {
+        return counter(0);
+    }
+
+    /** @return spawns that took the posix_spawn fallback since load */
+    public static long fallbackSpawns() {
+        return counter(1);
+    }
+
+    private static long counter(int which) {
+        return callLong(COUNTER, which);
+    }
+
+    static String[] errnoText(int errno) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocate(64);
+            MemorySegment text = arena.allocate(256);
+            ERRNO_TEXT.invokeExact(errno, name, 64, text, 256);
+            String symbol = name.getString(0);
+            return new String[] {symbol.isEmpty() ? "errno " + errno : symbol, text.getString(0)};
+        } catch (Throwable t) {
+            throw new AssertionError("fl_errno_text", t);
+        }
+    }
+
+    // invokeExact needs exact static types, so these small adapters keep the call sites readable.
+    private static int callInt(MethodHandle handle, int a) {
+        try {
+            return (int) handle.invokeExact(a);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static int callInt(MethodHandle handle) {
+        try {
+            return (int) handle.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static int callInt(MethodHandle handle, int a, int b, int c) {
+        try {
+            return (int) handle.invokeExact(a, b, c);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static long callLong(MethodHandle handle, int a) {
+        try {
+            return (long) handle.invokeExact(a);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static long callLong(MethodHandle handle, int fd, MemorySegment buffer, long length) {
+        try {
+            return (long) handle.invokeExact(fd, buffer, length);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.forkline.sys.ffm;
+
+import java.util.List;
+
+/**
+ * Everything the shim needs for one spawn, already resolved and validated by the launcher: an
+ * absolute or relative executable path (PATH lookup is done in Java), argv, the full environment
+ * or {@code null} to inherit the JVM's, and the child's fd layout.
+ *
+ * @param path the file to execve
+ * @param argv the arguments, argv[0] first; no element contains NUL
+ * @param env the environment as {@code NAME=value} entries, or {@code null} to inherit
+ * @param cwd the working directory, or {@code null} to inherit
+ * @param fdMap pairs (source, target): the child's fd {@code target} becomes the parent's {@code source}
+ * @param keep sorted, unique targets at or above 3 that must survive close_range
+ * @param rlimits triples (resource, soft, hard)
+ * @param flags the {@code Shim.FLAG_*} bits
+ * @param pgid the group to join with {@link Shim#FLAG_SETPGID}; 0 makes the child a group leader
+ * @param parentDeathSignal the signal sent when the parent thread dies, or 0
+ * @param umask the umask with {@link Shim#FLAG_UMASK}
+ * @param cgroupFd a directory fd of the cgroup to be born in, with {@link Shim#FLAG_INTO_CGROUP}
+ */
+public record SpawnSpec(
+        String path,
+        List<String> argv,
+        List<String> env,
+        String cwd,
+        int[] fdMap,
+        int[] keep,
+        long[] rlimits,
+        int flags,
+        int pgid,
+        int parentDeathSignal,
+        int umask,
+        int cgroupFd) {}

@@ -1,0 +1,34 @@
+package io.forkline.sys.ffm;
+
+/** The steps of a spawn as {@code enum fl_step} in forkline.h numbers them, and the syscall each names. */
+final class SpawnStep {
+    private static final String[] SYSCALLS = {
+        "spawn", "clone3", "setsid", "setpgid", "prctl(PR_SET_PDEATHSIG)", "dup3", "close_range", "chdir",
+        "prlimit64", "rt_sigprocmask", "execve", "mmap(child stack)", "posix_spawn", "pidfd_open", "posix_spawn",
+    };
+    private static final int CHDIR = 7;
+    private static final int EXEC = 10;
+    private static final int POSIX_SPAWN = 12;
+    private static final int UNSUPPORTED = 14;
+
+    private SpawnStep() {}
+
+    static String syscall(int step) {
+        return step >= 0 && step < SYSCALLS.length ? SYSCALLS[step] : "spawn(step " + step + ")";
+    }
+
+    static String path(int step, SpawnSpec spec) {
+        return switch (step) {
+            case CHDIR -> spec.cwd();
+            case EXEC, POSIX_SPAWN -> spec.path();
+            default -> null;
+        };
+    }
+
+    static String detail(int step) {
+        return step == UNSUPPORTED
+                ? "clone3 is refused on this host and the posix_spawn fallback cannot apply rlimits, a umask, "
+                        + "a parent-death signal or a cgroup"
+                : null;
+    }
+}
