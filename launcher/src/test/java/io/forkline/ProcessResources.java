@@ -1,0 +1,120 @@
+package io.forkline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.forkline.sys.ffm.Shim;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What a spawn could leak, counted from the kernel's point of view: open fds (pidfds and pipes
+ * among them), JVM threads, unreaped children (zombies), the shim's child stacks, and the
+ * JVM's native memory in the NMT category that FFM arenas use.
+ */
+record ProcessResources(int fds, int threads, List<Integer> zombies, long childStacks, long nativeOtherKb) {
+
+    private static volatile boolean warmedUp;
+
+    /**
+     * A baseline taken before the test's first spawn, after one full warm-up cycle: class
+     * loading opens jar files and the JDK starts helper threads on first use, and those must
+     * not count as leaks of the code under test.
+     */
+    static ProcessResources baseline() {
+        if (!warmedUp) {
+            try (Launcher launcher = Launcher.create()) {
+                Child child = launcher.spawn(Command.of("sh", "-c", "echo x; echo y >&2; cat")
+                        .stdin(Stdio.pipe()).stdout(Stdio.capture(10)).stderr(Stdio.pipe()).timeout(java.time.Duration.ofSeconds(30)));
+                child.stdin().close();
+                child.stderr().readAllBytes();
+                assertThat(child.waitFor().stdout().text()).isEqualTo("x\n");
+                assertThat(child.toProcess().onExit().join().exitValue()).isZero();
+                try {
+                    launcher.spawn(Command.of("/nonexistent/forkline-warm-up"));
+                } catch (SpawnException expected) {
+                    assertThat(expected).hasMessageContaining("ENOENT");
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("warm-up failed", e);
+            }
+            now();
+            warmedUp = true;
+        }
+        return now();
+    }
+
+    static ProcessResources now() {
+        return new ProcessResources(openFds(), ManagementFactory.getThreadMXBean().getThreadCount(), zombieChildren(),
+                Shim.liveChildStacks(), NativeMemory.otherCommittedKb());
+    }
+
+    static int openFds() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count() - 1; // the directory stream's own fd
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Children of this JVM (of any of its threads) that have exited and not been reaped. */
+    static List<Integer> zombieChildren() {
+        List<Integer> zombies = new ArrayList<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                String children;
+                try {
+                    children = Files.readString(task.resolve("children")).trim();
+                } catch (IOException gone) {
+                    continue; // the thread exited meanwhile
+                }
+                if (children.isEmpty()) continue;
+                for (String pid : children.split("\\s+")) {
+                    try {
+                        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+                        if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) zombies.add(Integer.parseInt(pid));
+                    } catch (IOException gone) {
+                        // reaped meanwhile
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return zombies;
+    }
+
+    /**
+     * Asserts nothing leaked since {@code before}. Threads that end asynchronously (a JDK
+     * executor's worker, for instance) get a moment to go; counts never get a tolerance.
+     */
+    void assertNothingLeakedSince(ProcessResources before) {
+        ProcessResources after = this;
+        for (int attempt = 0; attempt < 50 && !after.sameAs(before); attempt++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            after = now();
+        }
+        assertThat(after.fds()).as("open fds").isLessThanOrEqualTo(before.fds());
+        assertThat(after.threads()).as("JVM threads").isLessThanOrEqualTo(before.threads());
+        assertThat(after.zombies()).as("zombie children").isEmpty();
+        assertThat(after.childStacks()).as("native child stacks").isLessThanOrEqualTo(before.childStacks());
+        // NMT counts in KB and moves with unrelated JDK allocations; 256 KB is far below what
+        // one leaked arena per spawn would add over the hundreds of spawns in these tests.
+        assertThat(after.nativeOtherKb()).as("NMT 'Other' committed KB").isLessThanOrEqualTo(before.nativeOtherKb() + 256);
+    }
+
+    private boolean sameAs(ProcessResources before) {
+        return fds <= before.fds && threads <= before.threads && zombies.isEmpty() && childStacks <= before.childStacks
+                && nativeOtherKb <= before.nativeOtherKb + 256;
+    }
+}

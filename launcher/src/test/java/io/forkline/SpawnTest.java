@@ -1,0 +1,170 @@
+package io.forkline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpawnTest {
+    private Launcher launcher;
+    private ProcessResources before;
+
+    @BeforeEach
+    void start() throws Exception {
+        before = ProcessResources.baseline();
+        launcher = Launcher.create();
+    }
+
+    @AfterEach
+    void stop() {
+        launcher.close();
+        ProcessResources.now().assertNothingLeakedSince(before);
+    }
+
+    private Exit run(Command command) throws Exception {
+        return launcher.spawn(command).waitFor();
+    }
+
+    @Test
+    void exitStatusAndRusageComeBack() throws Exception {
+        Exit exit = run(Command.of("sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exit 42"));
+        assertThat(exit.exitCode()).isEqualTo(42);
+        assertThat(exit.signal()).isZero();
+        assertThat(exit.success()).isFalse();
+        assertThat(exit.statusCode()).isEqualTo(42);
+        assertThat(exit.userCpu().plus(exit.systemCpu())).isPositive();
+        assertThat(exit.maxRssBytes()).isPositive();
+    }
+
+    @Test
+    void pathLookupFindsProgramsLikeExecvp() throws Exception {
+        Exit exit = run(Command.of("sh", "-c", "echo $0").stdout(Stdio.capture(100)));
+        assertThat(exit.stdout().text()).isEqualTo("sh\n");
+    }
+
+    @Test
+    void pathLookupUsesTheChildsPath(@TempDir Path dir) throws Exception {
+        Path tool = dir.resolve("forkline-test-tool");
+        Files.writeString(tool, "#!/bin/sh\necho found me\n");
+        tool.toFile().setExecutable(true);
+        Exit exit = run(Command.of("forkline-test-tool").env("PATH", "/nonexistent:" + dir).stdout(Stdio.capture(100)));
+        assertThat(exit.stdout().text()).isEqualTo("found me\n");
+    }
+
+    @Test
+    void environmentCanBeSetRemovedAndCleared() throws Exception {
+        Exit set = run(Command.of("sh", "-c", "echo \"$FORKLINE_A:$HOME\"").env("FORKLINE_A", "x y").removeEnv("HOME")
+                .stdout(Stdio.capture(100)));
+        assertThat(set.stdout().text()).isEqualTo("x y:\n");
+        Exit cleared = run(Command.of("/usr/bin/env").clearEnvironment().env("ONLY", "1").stdout(Stdio.capture(1000)));
+        assertThat(cleared.stdout().text()).isEqualTo("ONLY=1\n");
+    }
+
+    @Test
+    void inheritedEnvironmentIsTheJvms() throws Exception {
+        Exit exit = run(Command.of("sh", "-c", "echo \"$PATH\"").stdout(Stdio.capture(10_000)));
+        assertThat(exit.stdout().text()).isEqualTo(System.getenv("PATH") + "\n");
+    }
+
+    @Test
+    void cwdIsApplied(@TempDir Path dir) throws Exception {
+        Exit exit = run(Command.of("pwd").cwd(dir).stdout(Stdio.capture(1000)));
+        assertThat(exit.stdout().text()).isEqualTo(dir.toRealPath() + "\n");
+    }
+
+    @Test
+    void umaskAndRlimitsAreApplied() throws Exception {
+        Exit exit = run(Command.of("sh", "-c", "umask; ulimit -n; ulimit -c")
+                .umask(0027)
+                .limit(ResourceLimit.NOFILE, 123, 456)
+                .limit(ResourceLimit.CORE, 0, 0)
+                .stdout(Stdio.capture(1000)));
+        assertThat(exit.stdout().text()).isEqualTo("0027\n123\n0\n");
+    }
+
+    @Test
+    void newSessionAndProcessGroup() throws Exception {
+        Child session = launcher.spawn(Command.of("sh", "-c", "ps -o pid=,pgid=,sid= -p $$").newSession().stdout(Stdio.capture(1000)));
+        String[] ids = session.waitFor().stdout().text().trim().split("\\s+");
+        assertThat(ids).containsOnly(String.valueOf(session.pid()));
+        assertThat(session.leadsProcessGroup()).isTrue();
+
+        Child group = launcher.spawn(Command.of("sh", "-c", "ps -o pid=,pgid=,sid= -p $$").newProcessGroup().stdout(Stdio.capture(1000)));
+        String[] groupIds = group.waitFor().stdout().text().trim().split("\\s+");
+        assertThat(groupIds[0]).isEqualTo(groupIds[1]).isEqualTo(String.valueOf(group.pid()));
+        assertThat(groupIds[2]).isNotEqualTo(groupIds[0]);
+    }
+
+    @Test
+    void parentDeathSignalIsSetInTheChild() throws Exception {
+        // prctl(PR_GET_PDEATHSIG) answers only for the caller, so the child asks: perl's syscall()
+        // passes the packed int by address. 157 is SYS_prctl and 2 is PR_GET_PDEATHSIG on x86_64.
+        Assumptions.assumeTrue(System.getProperty("os.arch").equals("amd64"), "the syscall number is x86_64's");
+        String script = "my $v = pack('i', 0); syscall(157, 2, $v) == 0 or die $!; print unpack('i', $v)";
+        Exit exit = run(Command.of("perl", "-e", script).parentDeathSignal(Signals.TERM).stdout(Stdio.capture(100)));
+        assertThat(exit.stdout().text()).isEqualTo(String.valueOf(Signals.TERM));
+        Exit without = run(Command.of("perl", "-e", script).stdout(Stdio.capture(100)));
+        assertThat(without.stdout().text()).isEqualTo("0");
+    }
+
+    @Test
+    void aChildThatExitsBeforeAnyoneWaitsIsStillReported() throws Exception {
+        Child child = launcher.spawn(Command.of("/bin/true"));
+        Thread.sleep(200);
+        assertThat(child.onExit()).isCompleted();
+        assertThat(child.waitFor().success()).isTrue();
+        assertThat(child.isAlive()).isFalse();
+        assertThat(child.signal(Signals.TERM)).as("signal after reaping is a no-op").isFalse();
+    }
+
+    @Test
+    void waitForWithATimeoutReturnsEmptyWhileRunning() throws Exception {
+        Child child = launcher.spawn(Command.of("sleep", "30"));
+        assertThat(child.waitFor(Duration.ofMillis(50))).isEmpty();
+        assertThat(child.isAlive()).isTrue();
+        child.kill();
+        assertThat(child.waitFor(Duration.ofSeconds(10))).hasValueSatisfying(e -> assertThat(e.signal()).isEqualTo(Signals.KILL));
+    }
+
+    @Test
+    void aChildKilledBySignalReportsTheSignal() throws Exception {
+        Exit exit = run(Command.of("sh", "-c", "kill -KILL $$"));
+        assertThat(exit.exitCode()).isEqualTo(-1);
+        assertThat(exit.signal()).isEqualTo(Signals.KILL);
+        assertThat(exit.statusCode()).isEqualTo(137);
+        assertThat(exit.describe()).isEqualTo("killed by signal 9");
+    }
+
+    @Test
+    void posixSpawnFallbackWorksAndIsCounted() throws Exception {
+        Child child = launcher.spawn(Command.of("sh", "-c", "echo fallback; exit 3").usePosixSpawn().stdout(Stdio.capture(100)));
+        Exit exit = child.waitFor();
+        assertThat(child.usedPosixSpawn()).isTrue();
+        assertThat(exit.exitCode()).isEqualTo(3);
+        assertThat(exit.stdout().text()).isEqualTo("fallback\n");
+        assertThat(launcher.fallbackSpawnCount()).isEqualTo(1);
+    }
+
+    @Test
+    void posixSpawnFallbackRefusesWhatItCannotDo() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> launcher.spawn(Command.of("/bin/true").usePosixSpawn().umask(022)))
+                .isInstanceOf(SpawnException.class)
+                .hasMessageContaining("Operation not supported")
+                .hasMessageContaining("posix_spawn fallback cannot apply");
+    }
+
+    @Test
+    void clone3IsUsedOnThisHost() throws Exception {
+        assertThat(Launcher.clone3Usable()).as("clone3 usable on a 6.x kernel without seccomp").isTrue();
+        Child child = launcher.spawn(Command.of("/bin/true"));
+        child.waitFor();
+        assertThat(child.usedPosixSpawn()).isFalse();
+    }
+}
