@@ -1,0 +1,57 @@
+package io.forkline.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.jetbrains.lincheck.LincheckAssertionError;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Options;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+
+/**
+ * Lincheck settings shared by the checkers: small in CI, large under {@code -Pthorough} (the
+ * system property {@code forkline.thorough}).
+ */
+final class LincheckRuns {
+  static final boolean THOROUGH = Boolean.getBoolean("forkline.thorough");
+
+  private LincheckRuns() {}
+
+  static ModelCheckingOptions modelChecking() {
+    return new ModelCheckingOptions()
+        .iterations(THOROUGH ? 200 : 12)
+        .invocationsPerIteration(THOROUGH ? 10_000 : 400)
+        .threads(2)
+        .actorsPerThread(3)
+        .actorsBefore(1)
+        .actorsAfter(1);
+  }
+
+  static StressOptions stress() {
+    return new StressOptions()
+        .iterations(THOROUGH ? 200 : 12)
+        .invocationsPerIteration(THOROUGH ? 20_000 : 1_000)
+        .threads(THOROUGH ? 3 : 2)
+        .actorsPerThread(3)
+        .actorsBefore(1)
+        .actorsAfter(1);
+  }
+
+  /**
+   * Model checking with more room to find a seeded bug: these runs must fail, and they stop at the
+   * first failure, so they cost little when the checker works.
+   */
+  static ModelCheckingOptions modelCheckingForSeededBug() {
+    return new ModelCheckingOptions()
+        .iterations(50)
+        .invocationsPerIteration(2_000)
+        .threads(2)
+        .actorsPerThread(3)
+        .minimizeFailedScenario(false);
+  }
+
+  /** Asserts that the checker rejects {@code brokenScenario}: it can see the bug it is there for. */
+  static void assertCatches(Options<?, ?> options, Class<?> brokenScenario) {
+    assertThatThrownBy(() -> options.check(brokenScenario))
+        .isInstanceOf(LincheckAssertionError.class);
+  }
+}
