@@ -53,6 +53,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -557,6 +558,26 @@ FL_API int fl_epoll_wait(int32_t epfd, uint64_t *tokens, uint32_t *events, int32
         events[i] = evs[i].events;
     }
     return n;
+}
+
+/* A close-on-exec copy of an fd, for a thread that must block on it while another may close
+ * the original. */
+FL_API int fl_dup(int32_t fd)
+{
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    return copy < 0 ? -errno : copy;
+}
+
+/* Block until fd is readable: 1, or 0 on timeout (-1 waits forever). EINTR is retried with
+ * the full timeout, which only lengthens a wait that a signal interrupted. */
+FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n;
+    do
+        n = poll(&p, 1, timeout_ms);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : n;
 }
 
 FL_API int fl_eventfd(void)

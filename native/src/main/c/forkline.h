@@ -119,6 +119,8 @@ FL_API int fl_epoll_create(void);
 FL_API int fl_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uint64_t token);
 FL_API int fl_epoll_wait(int32_t epfd, uint64_t *tokens, uint32_t *events, int32_t max, int32_t timeout_ms);
 FL_API int fl_eventfd(void);
+FL_API int fl_dup(int32_t fd);
+FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms);
 FL_API int64_t fl_layout(int32_t item);
 FL_API int64_t fl_counter(int32_t which);
 FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text, int32_t text_len);

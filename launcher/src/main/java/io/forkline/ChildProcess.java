@@ -4,7 +4,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A {@link Child} seen as a {@link Process}, so that code written against the JDK's API works
@@ -44,14 +43,7 @@ final class ChildProcess extends Process {
 
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-        try {
-            child.exitFuture().get(timeout, unit);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
+        return child.waitFor(java.time.Duration.ofNanos(unit.toNanos(timeout))).isPresent();
     }
 
     @Override

@@ -133,6 +133,48 @@ class SpawnTest {
     }
 
     @Test
+    void waitForOnAPlatformThreadCanBeInterrupted() throws Exception {
+        Child child = launcher.spawn(Command.of("sleep", "30"));
+        java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                child.waitFor();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        Thread.sleep(150);
+        waiter.interrupt();
+        assertThat(outcome.get(5, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+        waiter.join();
+        assertThat(child.isAlive()).isTrue();
+        child.kill();
+        assertThat(child.waitFor().signal()).isEqualTo(Signals.KILL);
+    }
+
+    @Test
+    void manyPlatformThreadsWaitingOnOneChildAllSeeTheSameExit() throws Exception {
+        Child child = launcher.spawn(Command.of("sh", "-c", "sleep 0.2; exit 9"));
+        java.util.List<java.util.concurrent.CompletableFuture<Exit>> seen = new java.util.ArrayList<>();
+        java.util.List<Thread> waiters = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            java.util.concurrent.CompletableFuture<Exit> result = new java.util.concurrent.CompletableFuture<>();
+            seen.add(result);
+            waiters.add(Thread.ofPlatform().start(() -> {
+                try {
+                    result.complete(child.waitFor());
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            }));
+        }
+        for (Thread waiter : waiters) waiter.join();
+        assertThat(seen).allSatisfy(f -> assertThat(f.get()).isSameAs(seen.getFirst().get()));
+        assertThat(seen.getFirst().get().exitCode()).isEqualTo(9);
+    }
+
+    @Test
     void aChildKilledBySignalReportsTheSignal() throws Exception {
         Exit exit = run(Command.of("sh", "-c", "kill -KILL $$"));
         assertThat(exit.exitCode()).isEqualTo(-1);

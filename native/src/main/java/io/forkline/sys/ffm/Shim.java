@@ -120,6 +120,9 @@ public final class Shim {
     private static final MethodHandle EPOLL_WAIT = blocking(
             "fl_epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = quick("fl_eventfd", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle DUP = quick("fl_dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL_READABLE =
+            blocking("fl_poll_readable", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle LAYOUT = quick("fl_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle COUNTER = quick("fl_counter", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle ERRNO_TEXT = quick(
@@ -453,6 +456,30 @@ public final class Shim {
         int rc = callInt(EVENTFD);
         if (rc < 0) throw Errors.syscall("eventfd", rc, null);
         return rc;
+    }
+
+    /** @return a close-on-exec duplicate of {@code fd} */
+    public static int dup(int fd) throws SyscallException {
+        int rc = callInt(DUP, fd);
+        if (rc < 0) throw Errors.syscall("fcntl(F_DUPFD_CLOEXEC)", rc, null);
+        return rc;
+    }
+
+    /**
+     * Blocks the calling (platform) thread until {@code fd} is readable.
+     *
+     * @param timeoutMillis -1 to wait without limit
+     * @return whether it became readable before the timeout
+     */
+    public static boolean pollReadable(int fd, int timeoutMillis) throws SyscallException {
+        int rc;
+        try {
+            rc = (int) POLL_READABLE.invokeExact(fd, timeoutMillis);
+        } catch (Throwable t) {
+            throw new AssertionError("fl_poll_readable", t);
+        }
+        if (rc < 0) throw Errors.syscall("poll", rc, null);
+        return rc > 0;
     }
 
     // ---------------------------------------------------------------------------------------
