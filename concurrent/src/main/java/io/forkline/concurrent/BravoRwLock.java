@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * bounds the writers' overhead; a slow-path reader turns it back on after that.
  *
  * <p>{@link #readLock()} returns a ticket that {@link #readUnlock(int)} needs back, because the two
- * paths release differently. The write side belongs to the thread that took it.
+ * paths release differently. Both sides belong to the thread that took them, as in the underlying
+ * lock.
  */
 public final class BravoRwLock {
 

@@ -50,8 +50,12 @@ final class LincheckRuns {
   }
 
   /** Asserts that the checker rejects {@code brokenScenario}: it can see the bug it is there for. */
-  static void assertCatches(Options<?, ?> options, Class<?> brokenScenario) {
+  static void assertCatches(Options<?, ?> options, Class<?> brokenScenario, String symptomRegex) {
     assertThatThrownBy(() -> options.check(brokenScenario))
-        .isInstanceOf(LincheckAssertionError.class);
+        .isInstanceOf(LincheckAssertionError.class)
+        .hasMessageFindingMatch(symptomRegex);
   }
+
+  /** What Lincheck reports when results admit no sequential explanation. */
+  static final String INVALID_RESULTS = "Invalid execution results";
 }
