@@ -48,7 +48,10 @@ public final class Child {
     final OutputPipe[] pipes;
     /** Guarded by {@code this}: -1 once reaped, so no signal can reach a reused fd number. */
     private int pidfd;
-    private long pidfdToken;
+    /** The pidfd's epoll registration, or -1 while platform threads wait on it directly. */
+    private long pidfdToken = -1;
+    /** Guarded by {@code this}: platform threads blocked in {@link #waitDirectly(long)}. */
+    private int directWaiters;
     private volatile ExitRecord reaped;
     private volatile boolean timedOut;
     private volatile ScheduledFuture<?> timer;
@@ -89,7 +92,9 @@ public final class Child {
         for (OutputPipe pipe : pipes) {
             if (pipe != null) pipe.start();
         }
-        pidfdToken = loop.register(pidfd, Shim.EPOLLIN, this::onPidfdReadable);
+        synchronized (this) {
+            pidfdToken = loop.register(pidfd, Shim.EPOLLIN, this::onPidfdReadable);
+        }
     }
 
     void scheduleTimeout(Duration timeout, Duration grace) {
@@ -160,6 +165,12 @@ public final class Child {
             } catch (SyscallException e) {
                 return; // EMFILE: the event loop will report the exit as usual
             }
+            // Take the pidfd out of the epoll set while someone waits on it here, so the exit
+            // does not also wake the event thread, which would compete for a CPU with the next spawn.
+            if (directWaiters++ == 0 && pidfdToken >= 0) {
+                loop.deregister(pidfd, pidfdToken);
+                pidfdToken = -1;
+            }
         }
         try {
             while (!exit.isDone()) {
@@ -175,6 +186,18 @@ public final class Child {
             LOG.log(System.Logger.Level.WARNING, "poll on the pidfd of pid " + pid + " failed", e);
         } finally {
             Shim.close(copy);
+            leaveDirectWait();
+        }
+    }
+
+    /** The last direct waiter to give up (timeout, interrupt) hands the pidfd back to the event loop. */
+    private synchronized void leaveDirectWait() {
+        if (--directWaiters > 0 || pidfd < 0 || pidfdToken >= 0) return;
+        try {
+            pidfdToken = loop.register(pidfd, Shim.EPOLLIN, this::onPidfdReadable);
+        } catch (SyscallException e) {
+            // ENOMEM/ENOSPC in epoll: nobody would see this exit, so say it loudly.
+            LOG.log(System.Logger.Level.ERROR, "cannot hand pid " + pid + " back to the event loop", e);
         }
     }
 
@@ -211,7 +234,8 @@ public final class Child {
 
     private void closePidfdLocked() {
         if (pidfd < 0) return;
-        loop.deregister(pidfd, pidfdToken);
+        if (pidfdToken >= 0) loop.deregister(pidfd, pidfdToken);
+        pidfdToken = -1;
         Shim.close(pidfd);
         pidfd = -1;
     }
