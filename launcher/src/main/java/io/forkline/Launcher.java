@@ -132,6 +132,8 @@ public final class Launcher implements AutoCloseable {
             return spawnOnSpawnerThread(command);
         }
         List<String> argv = command.argv();
+        SpawnEvent event = new SpawnEvent();
+        event.begin();
         StdioPlan plan = null;
         try {
             String path = ExecutableResolver.resolve(argv.get(0), command.childPath(jvmEnvironment), command.cwd());
@@ -158,9 +160,20 @@ public final class Launcher implements AutoCloseable {
             live.add(child);
             adopt(child);
             if (command.timeoutValue() != null) child.scheduleTimeout(command.timeoutValue(), command.killGraceValue());
+            if (event.shouldCommit()) {
+                event.executable = path;
+                event.pid = child.pid();
+                event.fallback = spawned.usedFallback();
+                event.commit();
+            }
             return child;
         } catch (SyscallException e) {
             if (plan != null) plan.closeAll();
+            if (event.shouldCommit()) {
+                event.executable = argv.get(0);
+                event.failure = e.getMessage();
+                event.commit();
+            }
             throw new SpawnException(e, argv);
         } catch (RuntimeException | Error e) {
             if (plan != null) plan.closeAll();

@@ -203,6 +203,33 @@ class SpawnTest {
     }
 
     @Test
+    void everySpawnIsAJfrEvent() throws Exception {
+        Path file = Files.createTempFile("forkline-spawn", ".jfr");
+        try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+            recording.enable("io.forkline.Spawn");
+            recording.start();
+            Child child = launcher.spawn(Command.of("/bin/true"));
+            child.waitFor();
+            try {
+                launcher.spawn(Command.of("/nonexistent/forkline"));
+            } catch (SpawnException expected) {
+                // recorded with its failure
+            }
+            recording.stop();
+            recording.dump(file);
+            java.util.List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(file);
+            assertThat(events).anySatisfy(e -> {
+                assertThat(e.getEventType().getName()).isEqualTo("io.forkline.Spawn");
+                assertThat(e.getInt("pid")).isEqualTo(child.pid());
+                assertThat(e.getString("executable")).isEqualTo("/bin/true");
+            });
+            assertThat(events).anySatisfy(e -> assertThat(e.getString("failure")).contains("ENOENT"));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void clone3IsUsedOnThisHost() throws Exception {
         assertThat(Launcher.clone3Usable()).as("clone3 usable on a 6.x kernel without seccomp").isTrue();
         Child child = launcher.spawn(Command.of("/bin/true"));
