@@ -175,6 +175,20 @@ class SpawnTest {
     }
 
     @Test
+    void aCoreDumpIsReported(@TempDir Path dir) throws Exception {
+        String pattern = Files.readString(Path.of("/proc/sys/kernel/core_pattern")).trim();
+        Assumptions.assumeFalse(pattern.startsWith("|"),
+                "core_pattern pipes cores to " + pattern + ", whose success this test cannot control");
+        Exit exit = run(Command.of("sh", "-c", "kill -SEGV $$").cwd(dir)
+                .limit(ResourceLimit.CORE, ResourceLimit.UNLIMITED, ResourceLimit.UNLIMITED));
+        assertThat(exit.signal()).isEqualTo(Signals.SEGV);
+        assertThat(exit.coreDumped()).isTrue();
+        assertThat(exit.describe()).isEqualTo("killed by signal 11 (core dumped)");
+        Exit noCore = run(Command.of("sh", "-c", "kill -SEGV $$").cwd(dir).limit(ResourceLimit.CORE, 0, 0));
+        assertThat(noCore.coreDumped()).isFalse();
+    }
+
+    @Test
     void aChildKilledBySignalReportsTheSignal() throws Exception {
         Exit exit = run(Command.of("sh", "-c", "kill -KILL $$"));
         assertThat(exit.exitCode()).isEqualTo(-1);
