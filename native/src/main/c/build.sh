@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the native side of forkline with the machine's cc, warnings as errors, into
 # $1/META-INF/native/linux-<arch>/ so that the jar carries exactly what the tests ran against:
-#   forkline.c      -> libforkline.so      (the shim, loaded through FFM)
+#   *.c             -> libforkline.so      (the shim, loaded through FFM: forkline.c and its siblings)
 #   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`)
 set -eu
 out_root="$1"
@@ -16,7 +16,7 @@ mkdir -p "$out"
 cc="${CC:-cc}"
 warn="-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter"
 $cc $warn -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
-    -o "$out/libforkline.so.tmp" "$src/forkline.c" -lpthread
+    -o "$out/libforkline.so.tmp" "$src"/*.c -lpthread
 mv "$out/libforkline.so.tmp" "$out/libforkline.so"
 for tool in "$src"/tools/*.c; do
   [ -e "$tool" ] || continue

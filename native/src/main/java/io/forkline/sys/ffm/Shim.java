@@ -5,33 +5,19 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.forkline.sys.SyscallException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The typed facade over {@code libforkline.so}. Every downcall handle lives here, built once, and
  * every native {@code -errno} leaves through {@link Errors}.
  *
- * <p>The library is taken from the classpath at {@code META-INF/native/linux-<arch>/}, loaded
- * once, probed with {@code fl_init} (which also decides whether clone3 is usable) and checked
- * against the struct sizes and offsets this class assumes ({@code forkline.h}). Calls that never
- * block are linked with {@link Linker.Option#critical(boolean)} to skip the thread-state
- * transition; calls that may block (spawn, epoll_wait, open) are not, so that they never hold up a
- * safepoint.
+ * <p>The library ({@link NativeLibrary}) is probed with {@code fl_init}, which also decides
+ * whether clone3 is usable, and checked against the struct sizes and offsets this class assumes
+ * ({@code forkline.h}) before any other call.
  *
  * <p>The C functions return {@code -errno} themselves, so no call needs
  * {@code Linker.Option.captureCallState("errno")}.
@@ -88,44 +74,36 @@ public final class Shim {
     private static final long EXIT_SIZE = 40;
     private static final long RLIMIT_SIZE = 24;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBRARY;
     /** Where the library was loaded from, for {@code forkline doctor}. */
-    public static final String LIBRARY_SOURCE;
+    public static final String LIBRARY_SOURCE = NativeLibrary.SOURCE;
 
-    static {
-        String[] source = new String[1];
-        LIBRARY = load(source);
-        LIBRARY_SOURCE = source[0];
-    }
-
-    private static final MethodHandle INIT = blocking("fl_init", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle SPAWN = blocking("fl_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle REAP = quick("fl_reap", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle INIT = NativeLibrary.blocking("fl_init", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SPAWN = NativeLibrary.blocking("fl_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle REAP = NativeLibrary.quick("fl_reap", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle PIDFD_SIGNAL =
-            quick("fl_pidfd_signal", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle PIPE = quick("fl_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+            NativeLibrary.quick("fl_pidfd_signal", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle PIPE = NativeLibrary.quick("fl_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SET_NONBLOCKING =
-            quick("fl_set_nonblocking", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+            NativeLibrary.quick("fl_set_nonblocking", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN =
-            blocking("fl_open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CLOSE = quick("fl_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+            NativeLibrary.blocking("fl_open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = NativeLibrary.quick("fl_close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle READ =
-            quick("fl_read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+            NativeLibrary.quick("fl_read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE =
-            quick("fl_write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle EPOLL_CREATE = quick("fl_epoll_create", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle EPOLL_CTL = quick(
+            NativeLibrary.quick("fl_write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle EPOLL_CREATE = NativeLibrary.quick("fl_epoll_create", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle EPOLL_CTL = NativeLibrary.quick(
             "fl_epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle EPOLL_WAIT = blocking(
+    private static final MethodHandle EPOLL_WAIT = NativeLibrary.blocking(
             "fl_epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle EVENTFD = quick("fl_eventfd", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle DUP = quick("fl_dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD = NativeLibrary.quick("fl_eventfd", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle DUP = NativeLibrary.quick("fl_dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL_READABLE =
-            blocking("fl_poll_readable", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle LAYOUT = quick("fl_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-    private static final MethodHandle COUNTER = quick("fl_counter", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-    private static final MethodHandle ERRNO_TEXT = quick(
+            NativeLibrary.blocking("fl_poll_readable", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle LAYOUT = NativeLibrary.quick("fl_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle COUNTER = NativeLibrary.quick("fl_counter", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle ERRNO_TEXT = NativeLibrary.quick(
             "fl_errno_text", FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
 
     private static final boolean CLONE3_USABLE;
@@ -140,71 +118,6 @@ public final class Shim {
     }
 
     private Shim() {}
-
-    // ---------------------------------------------------------------------------------------
-    // Loading. The only restricted calls in forkline are in the next three methods.
-
-    @SuppressWarnings("restricted")
-    private static SymbolLookup load(String[] source) {
-        String arch = switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> "x86_64";
-            case "aarch64", "arm64" -> "aarch64";
-            default -> System.getProperty("os.arch");
-        };
-        if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
-            throw new UnsupportedOperationException(
-                    "forkline needs Linux (clone3, pidfd, epoll); this is " + System.getProperty("os.name"));
-        }
-        String resource = "/META-INF/native/linux-" + arch + "/libforkline.so";
-        URL url = Shim.class.getResource(resource);
-        if (url == null) {
-            throw new UnsupportedOperationException("forkline has no native library for linux-" + arch
-                    + ": " + resource + " is not on the classpath");
-        }
-        try {
-            Path file;
-            if ("file".equals(url.getProtocol())) {
-                file = Path.of(url.toURI());
-            } else {
-                // dlopen needs a file; the copy can be unlinked once the library is mapped.
-                file = Files.createTempFile("libforkline-", ".so");
-                try (InputStream in = url.openStream()) {
-                    Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            try {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
-                source[0] = url.toString();
-                return lookup;
-            } catch (IllegalCallerException e) {
-                throw new UnsupportedOperationException("forkline needs native access: run java with "
-                        + "--enable-native-access=ALL-UNNAMED (or =io.forkline.sys on the module path), "
-                        + "or put Enable-Native-Access: ALL-UNNAMED in the jar manifest", e);
-            } finally {
-                if (!"file".equals(url.getProtocol())) Files.deleteIfExists(file);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot extract " + url + " to a temporary file", e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("bad library URL " + url, e);
-        }
-    }
-
-    @SuppressWarnings("restricted")
-    private static MethodHandle quick(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(symbol(name), descriptor, Linker.Option.critical(false));
-    }
-
-    @SuppressWarnings("restricted")
-    private static MethodHandle blocking(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(symbol(name), descriptor);
-    }
-
-    private static MemorySegment symbol(String name) {
-        return LIBRARY.find(name).orElseThrow(() -> new UnsupportedOperationException(
-                "libforkline.so from " + LIBRARY_SOURCE + " lacks the symbol " + name
-                        + ": the jar and its native library come from different builds"));
-    }
 
     private static void verifyLayout() {
         long[][] expected = {
@@ -224,7 +137,7 @@ public final class Shim {
                 throw new ExceptionInInitializerError(t);
             }
             if (actual != item[1]) {
-                throw new IllegalStateException("libforkline.so from " + LIBRARY_SOURCE + " does not match "
+                throw new IllegalStateException("libforkline.so from " + NativeLibrary.SOURCE + " does not match "
                         + "its Java bindings: " + names[(int) item[0]] + " is " + actual + ", expected " + item[1]);
             }
         }
