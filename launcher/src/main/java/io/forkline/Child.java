@@ -99,6 +99,23 @@ public final class Child {
 
     void scheduleTimeout(Duration timeout, Duration grace) {
         timer = launcher.timer().schedule(() -> onTimeout(grace), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        // A child that was reaped before the timer existed must not keep it (and itself) alive.
+        if (reaped != null) timer.cancel(false);
+    }
+
+    /**
+     * For a spawn whose registration with the event loop failed: kill the child and reap it on
+     * this thread, so that the failed spawn leaves no zombie. It may block a virtual thread's
+     * carrier for as long as a SIGKILLed child takes to die, which is rare and short.
+     */
+    void killAndReapNow() {
+        signal(Signals.KILL);
+        try {
+            waitDirectly(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (reaped == null) abandon();
     }
 
     private void onTimeout(Duration grace) {

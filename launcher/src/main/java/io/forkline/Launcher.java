@@ -189,13 +189,7 @@ public final class Launcher implements AutoCloseable {
         try {
             child.register();
         } catch (SyscallException | RuntimeException e) {
-            child.kill();
-            try {
-                child.waitFor(Duration.ofSeconds(5));
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (child.isAlive()) child.abandon();
+            child.killAndReapNow();
             throw e;
         }
     }
