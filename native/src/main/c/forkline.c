@@ -319,7 +319,8 @@ FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *re
     if (stack == NULL)
         return set_result_error(res, ENOMEM, FL_STEP_STACK);
 
-    struct child_context ctx = {.request = r, .parent_pid = (int32_t)getpid()};
+    /* getpid is a real syscall since glibc 2.25; only the parent-death check needs it. */
+    struct child_context ctx = {.request = r, .parent_pid = r->pdeathsig != 0 ? (int32_t)getpid() : 0};
     int32_t pidfd = -1;
     struct clone_args args;
     memset(&args, 0, sizeof args);
