@@ -7,10 +7,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
@@ -59,8 +65,12 @@ public final class PrimitivesReport {
   public static List<Row> run(PrintStream progress) throws RunnerException {
     List<Row> measured = new ArrayList<>();
     progress.println("forkline bench primitives: short JMH run (forks 1, 1 x 0.5 s warmup, 2 x 0.5 s measurement)");
+    progress.println("  load average before: " + loadAverage()
+        + " (other work on this machine skews ratios; rerun when it is idle)");
     progress.println("  XorLock uncontended acquire+release, 1 thread");
-    for (RunResult result : new Runner(shortRun(1).include(XorLockUncontendedBenchmark.class.getName()).build()).run()) {
+    OutputFormat jmhOutput = OutputFormatFactory.createFormatInstance(progress, VerboseMode.SILENT);
+    Options uncontended = shortRun(1).include(XorLockUncontendedBenchmark.class.getName()).build();
+    for (RunResult result : new Runner(uncontended, jmhOutput).run()) {
       double nanos = result.getPrimaryResult().getScore();
       measured.add(new Row("XorLock uncontended acquire+release", "XorLock", 1, 1e9 / nanos, Double.NaN));
     }
@@ -70,12 +80,22 @@ public final class PrimitivesReport {
     for (int threads : THREADS) {
       progress.println("  all primitives, " + threads + " thread(s)"
           + (threads > Runtime.getRuntime().availableProcessors() ? " (oversubscribed)" : ""));
-      for (RunResult result : new Runner(shortRun(threads).include("(" + contended + ")\\.").build()).run()) {
+      Options options = shortRun(threads).include("(" + contended + ")\\.").build();
+      for (RunResult result : new Runner(options, jmhOutput).run()) {
         measured.add(new Row(primitiveOf(result), result.getParams().getParam("impl"), threads,
             result.getPrimaryResult().getScore(), Double.NaN));
       }
     }
+    progress.println("  load average after: " + loadAverage());
     return withRatios(measured);
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException | RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
   }
 
   private static ChainedOptionsBuilder shortRun(int threads) {
@@ -86,6 +106,9 @@ public final class PrimitivesReport {
         .measurementIterations(2)
         .measurementTime(TimeValue.milliseconds(500))
         .threads(threads)
+        // JDK 25 warns on stderr about JMH's use of sun.misc.Unsafe; JMH copies a fork's stderr
+        // into its output, and it must not end up in the middle of the JSON.
+        .jvmArgsAppend("--sun-misc-unsafe-memory-access=allow")
         .verbosity(VerboseMode.SILENT);
   }
 
