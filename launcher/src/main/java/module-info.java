@@ -4,6 +4,7 @@
  */
 module io.forkline.launcher {
     requires transitive io.forkline.sys;
+    requires io.forkline.concurrent;
     requires jdk.jfr;
 
     exports io.forkline;

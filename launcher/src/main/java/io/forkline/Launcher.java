@@ -1,5 +1,6 @@
 package io.forkline;
 
+import io.forkline.concurrent.PerCpuRwLock;
 import io.forkline.sys.SyscallException;
 import io.forkline.sys.ffm.Shim;
 import io.forkline.sys.ffm.SpawnSpec;
@@ -60,6 +61,12 @@ public final class Launcher implements AutoCloseable {
     private volatile ExecutorService spawner;
     private volatile Thread spawnerThread;
     private volatile int devNull = -1;
+    /**
+     * Spawns hold the read side, close takes the write side: a spawn never races a close
+     * half-way, and spawns never contend with each other, because each reader touches only its
+     * own padded stripe (the per-CPU rw-semaphore of seeds 000 and 001).
+     */
+    private final PerCpuRwLock lifecycle = new PerCpuRwLock();
     private volatile boolean closed;
 
     private Launcher(Builder builder) throws SyscallException {
@@ -127,10 +134,20 @@ public final class Launcher implements AutoCloseable {
      */
     public Child spawn(Command command) throws SpawnException {
         Objects.requireNonNull(command, "command");
-        ensureOpen();
         if (command.parentDeathSignalNumber() != 0 && Thread.currentThread() != spawnerThread) {
+            ensureOpen();
             return spawnOnSpawnerThread(command);
         }
+        lifecycle.readLock();
+        try {
+            ensureOpen();
+            return spawnOpen(command);
+        } finally {
+            lifecycle.readUnlock();
+        }
+    }
+
+    private Child spawnOpen(Command command) throws SpawnException {
         List<String> argv = command.argv();
         SpawnEvent event = new SpawnEvent();
         event.begin();
@@ -315,9 +332,14 @@ public final class Launcher implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) return;
         if (loop.inLoop()) throw new IllegalStateException("a launcher cannot be closed from its own event thread");
-        closed = true;
+        lifecycle.writeLock();
+        try {
+            if (closed) return;
+            closed = true; // spawns in flight have finished; later ones see this under the read side
+        } finally {
+            lifecycle.writeUnlock();
+        }
         List<Child> children = new ArrayList<>(live);
         if (shutdownPolicy == ShutdownPolicy.KILL) children.forEach(Child::kill);
         CompletableFuture<?>[] exits = children.stream().map(Child::exitFuture).toArray(CompletableFuture[]::new);

@@ -100,6 +100,38 @@ class ScaleTest {
     }
 
     @Test
+    void closeWhileThreadsSpawnLeavesNothingBehind() throws Exception {
+        ProcessResources before = ProcessResources.baseline();
+        Launcher launcher = Launcher.create();
+        List<Throwable> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger refused = new AtomicInteger();
+        List<Child> spawned = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> spawners = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            spawners.add(Thread.ofPlatform().start(() -> {
+                while (true) {
+                    try {
+                        spawned.add(launcher.spawn(Command.of("sleep", "30").stdout(Stdio.capture(64))));
+                    } catch (IllegalStateException closed) {
+                        refused.incrementAndGet();
+                        return;
+                    } catch (Throwable e) {
+                        unexpected.add(e);
+                        return;
+                    }
+                }
+            }));
+        }
+        Thread.sleep(300);
+        launcher.close();
+        for (Thread spawner : spawners) spawner.join();
+        assertThat(unexpected).isEmpty();
+        assertThat(refused.get()).isEqualTo(4);
+        assertThat(spawned).isNotEmpty().allSatisfy(child -> assertThat(child.isAlive()).isFalse());
+        ProcessResources.now().assertNothingLeakedSince(before);
+    }
+
+    @Test
     void spawnsFromManyThreadsLeaveNoChildStacksBehind() throws Exception {
         ProcessResources before = ProcessResources.baseline();
         Set<Long> stacksWhileRunning = new HashSet<>();
