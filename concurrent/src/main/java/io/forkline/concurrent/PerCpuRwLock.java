@@ -2,6 +2,7 @@ package io.forkline.concurrent;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -19,8 +20,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * goes up and another down, and only the sum, which the writer reads, has to be right (the kernel
  * calls this "the count is modular").
  *
- * <p>Writers are mutually exclusive through a fair mutex and are preferred: once a writer has set
- * its flag, new readers queue behind it on that same mutex, so neither side starves. Readers pay no
+ * <p>Writers are mutually exclusive through a mutex and are preferred: once a writer has set
+ * its flag, new readers spin briefly and then sleep until it leaves, and the leaving writer wakes
+ * them all at once, as {@code percpu_up_write} does (waking them one by one through a fair mutex
+ * makes a convoy when threads outnumber cores). Readers pay no
  * shared write on the fast path, writers pay a scan of all stripes, so this lock is for data read
  * hundreds of times per write. Memory is {@code (stripes + 1) * 128} bytes per lock; {@link
  * BravoRwLock} keeps memory per lock constant instead.
@@ -60,8 +63,16 @@ public final class PerCpuRwLock {
   @SuppressWarnings("unused") // accessed through WRITER
   private volatile Thread writer;
 
-  /** Serializes writers; readers queue here too while a writer is active. Fair, so FIFO. */
-  private final ReentrantLock writerMutex = new ReentrantLock(true);
+  /**
+   * Serializes writers. Not fair: a fair lock hands the write side to a parked writer, and when
+   * threads outnumber cores every such hand-off waits for a time slice while readers wait too.
+   */
+  private final ReentrantLock writerMutex = new ReentrantLock();
+
+  /** Readers that backed off sleep on {@link #writerLeft} until the writer clears its flag. */
+  private final ReentrantLock readerGate = new ReentrantLock();
+
+  private final Condition writerLeft = readerGate.newCondition();
 
   /** Creates a lock with {@code 2 * availableProcessors} stripes, rounded up to a power of two. */
   public PerCpuRwLock() {
@@ -103,30 +114,47 @@ public final class PerCpuRwLock {
   }
 
   private void readLockSlow(int index) {
+    boolean interrupted = false;
     for (int retry = 0; ; retry++) {
       // Back off so that the writer's drain can finish, and tell it we left.
       gaaCount(index, -1L);
       wakeWriter();
-      if (retry == READER_RETRIES) {
-        break;
-      }
-      // Writers are short: spin for a while before paying for a park.
-      for (int spin = 0; spin < READER_SPINS && lvWriter() != null; spin++) {
-        Thread.onSpinWait();
+      if (retry < READER_RETRIES) {
+        // Writers are short: spin for a while before paying for a park.
+        for (int spin = 0; spin < READER_SPINS && lvWriter() != null; spin++) {
+          Thread.onSpinWait();
+        }
+      } else {
+        interrupted |= awaitWriterLeft();
       }
       gaaCount(index, 1L);
       if (lvWriter() == null) {
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
         return;
       }
     }
-    // Queue behind the writer. While we hold writerMutex no writer is active, so the increment
-    // cannot race with a drain; a writer that comes next sees it.
-    writerMutex.lock();
+  }
+
+  /** Sleeps until no writer is active; returns whether the thread was interrupted meanwhile. */
+  private boolean awaitWriterLeft() {
+    boolean interrupted = false;
+    readerGate.lock();
     try {
-      gaaCount(index, 1L);
+      // writeUnlock clears the flag before it takes readerGate to signal, so a flag seen set here
+      // under the gate is followed by a signal we will receive.
+      while (lvWriter() != null) {
+        try {
+          writerLeft.await();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
     } finally {
-      writerMutex.unlock();
+      readerGate.unlock();
     }
+    return interrupted;
   }
 
   /** Releases the read side; any thread may release a read hold that another took. */
@@ -172,6 +200,12 @@ public final class PerCpuRwLock {
     }
     // Release store: the writer's critical section happens-before readers that see null.
     WRITER.setRelease(this, (Thread) null);
+    readerGate.lock();
+    try {
+      writerLeft.signalAll();
+    } finally {
+      readerGate.unlock();
+    }
     writerMutex.unlock();
   }
 
