@@ -204,11 +204,7 @@ public final class ReplenishingPool<T> implements ObjectPool<T> {
   private void refill() {
     creationsInFlight.incrementAndGet();
     try {
-      while (!closed && idleCount.get() < capacity) {
-        T object = Objects.requireNonNull(factory.create(), "factory.create()");
-        refillCreates.incrementAndGet();
-        offerIdle(object);
-      }
+      createUntilFull();
     } catch (RuntimeException e) {
       refillFailures.incrementAndGet(); // the next acquire below the low-water mark retries
     } finally {
@@ -251,13 +247,18 @@ public final class ReplenishingPool<T> implements ObjectPool<T> {
   public void fill() {
     creationsInFlight.incrementAndGet();
     try {
-      while (!closed && idleCount.get() < capacity) {
-        T object = Objects.requireNonNull(factory.create(), "factory.create()");
-        refillCreates.incrementAndGet();
-        offerIdle(object);
-      }
+      createUntilFull();
     } finally {
       creationLeft();
+    }
+  }
+
+  /** Caller has counted itself in {@link #creationsInFlight}, so close() waits for it. */
+  private void createUntilFull() {
+    while (!closed && idleCount.get() < capacity) {
+      T object = Objects.requireNonNull(factory.create(), "factory.create()");
+      refillCreates.incrementAndGet();
+      offerIdle(object);
     }
   }
 
