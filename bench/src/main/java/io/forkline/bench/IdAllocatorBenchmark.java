@@ -26,13 +26,18 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class IdAllocatorBenchmark {
 
+  /** Created by JMH, once per trial. */
+  public IdAllocatorBenchmark() {}
+
   static final int LIVE_PER_THREAD = 32;
 
+  /** The allocator measured. */
   @Param({"RangeIdAllocator", "LockedCyclicIdAllocator"})
   public String impl;
 
   IdAllocator<Object> allocator;
 
+  /** Creates the allocator named by {@link #impl}. */
   @Setup
   public void setUp() {
     allocator = switch (impl) {
@@ -45,10 +50,18 @@ public class IdAllocatorBenchmark {
   /** A thread's live ids, oldest first in ring order. */
   @State(Scope.Thread)
   public static class LiveIds {
+    /** Created by JMH, once per thread. */
+    public LiveIds() {}
+
     final int[] ring = new int[LIVE_PER_THREAD];
     final Object value = new Object();
     int oldest;
 
+    /**
+     * Allocates the thread's first ids.
+     *
+     * @param benchmark the shared state holding the allocator
+     */
     @Setup(Level.Trial)
     public void fill(IdAllocatorBenchmark benchmark) {
       for (int i = 0; i < ring.length; i++) {
@@ -56,6 +69,11 @@ public class IdAllocatorBenchmark {
       }
     }
 
+    /**
+     * Frees the thread's ids.
+     *
+     * @param benchmark the shared state holding the allocator
+     */
     @TearDown(Level.Trial)
     public void drain(IdAllocatorBenchmark benchmark) {
       for (int id : ring) {
@@ -64,6 +82,12 @@ public class IdAllocatorBenchmark {
     }
   }
 
+  /**
+   * One operation: allocate, look up the new and the oldest id, free the oldest.
+   *
+   * @param live the thread's live ids
+   * @param blackhole sinks the lookups
+   */
   @Benchmark
   public void allocLookupFree(LiveIds live, Blackhole blackhole) {
     int id = allocator.alloc(live.value);

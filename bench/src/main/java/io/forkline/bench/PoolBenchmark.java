@@ -30,11 +30,16 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class PoolBenchmark {
 
+  /** Created by JMH, once per trial. */
+  public PoolBenchmark() {}
+
   static final int USES_BEFORE_DIRTY = 10;
 
+  /** The pool measured. */
   @Param({"ReplenishingPool", "LockedOnDemandPool"})
   public String impl;
 
+  /** How long creating one object sleeps, in microseconds. */
   @Param({"50"})
   public int createMicros;
 
@@ -67,6 +72,7 @@ public class PoolBenchmark {
     }
   }
 
+  /** Creates the pool named by {@link #impl}, filled if it pre-provisions. */
   @Setup
   public void setUp() {
     SlowFactory factory = new SlowFactory();
@@ -82,11 +88,17 @@ public class PoolBenchmark {
     };
   }
 
+  /** Closes the pool. */
   @TearDown
   public void tearDown() {
     pool.close();
   }
 
+  /**
+   * One operation: acquire an object, use it, release it.
+   *
+   * @param blackhole sinks the object
+   */
   @Benchmark
   public void acquireRelease(Blackhole blackhole) {
     Pooled object = pool.acquire();

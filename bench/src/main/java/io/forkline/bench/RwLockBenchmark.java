@@ -24,9 +24,14 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class RwLockBenchmark {
 
+  /** Created by JMH, once per trial. */
+  public RwLockBenchmark() {}
+
+  /** The lock measured. */
   @Param({"PerCpuRwLock", "BravoRwLock", "ReentrantReadWriteLock", "StampedLock"})
   public String impl;
 
+  /** Reads per write. */
   @Param({"100", "1000"})
   public int readsPerWrite;
 
@@ -49,6 +54,7 @@ public class RwLockBenchmark {
     void writeUnlock();
   }
 
+  /** Creates the lock named by {@link #impl}. */
   @Setup
   public void setUp() {
     lock = switch (impl) {
@@ -154,9 +160,18 @@ public class RwLockBenchmark {
   /** Counts operations per thread to interleave reads and writes deterministically. */
   @State(Scope.Thread)
   public static class Mix {
+    /** Created by JMH, once per thread. */
+    public Mix() {}
+
     int operations;
   }
 
+  /**
+   * One operation: a read, or every {@code readsPerWrite + 1}th time a write.
+   *
+   * @param mix the thread's operation count
+   * @return the guarded value, so that the read is not optimized away
+   */
   @Benchmark
   public long readWriteMix(Mix mix) {
     if (++mix.operations % (readsPerWrite + 1) == 0) {

@@ -24,9 +24,13 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class XorLockBenchmark {
 
+  /** Created by JMH, once per trial. */
+  public XorLockBenchmark() {}
+
   /** Forks per open. */
   static final int FORKS_PER_OPEN = 100;
 
+  /** The lock measured. */
   @Param({"XorLock", "ReentrantReadWriteLock", "ReentrantLock"})
   public String impl;
 
@@ -43,6 +47,7 @@ public class XorLockBenchmark {
     void open(int work);
   }
 
+  /** Creates the lock named by {@link #impl}. */
   @Setup
   public void setUp() {
     lock = switch (impl) {
@@ -121,9 +126,17 @@ public class XorLockBenchmark {
   /** Counts operations per thread to interleave the kinds deterministically. */
   @State(Scope.Thread)
   public static class Mix {
+    /** Created by JMH, once per thread. */
+    public Mix() {}
+
     int operations;
   }
 
+  /**
+   * One operation: a fork section, or every {@code FORKS_PER_OPEN + 1}th time an open section.
+   *
+   * @param mix the thread's operation count
+   */
   @Benchmark
   public void forkOpenMix(Mix mix) {
     if (++mix.operations % (FORKS_PER_OPEN + 1) == 0) {
