@@ -1,0 +1,94 @@
+package io.forkline.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code forkline bench spawn}: spawn /bin/true and wait for it, n times per engine and
+ * concurrency, with every engine run at one concurrency before the next, so that the machine's
+ * noise falls on all of them alike.
+ */
+@Command(
+        name = "spawn",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Spawns /bin/true and waits for it, n times per engine at each concurrency: forkline, the JDK's "
+                    + "ProcessBuilder (same JVM, inherited stdio) and a C posix_spawn+waitpid loop.",
+            "Reports spawns/s, the time until the spawn call returned (p50, p99, max) and ratios to c and "
+                    + "processbuilder. Warm-up is excluded: --warmup spawns per engine first, then min(n/10, 200) "
+                    + "per engine and concurrency."
+        })
+final class BenchSpawnCommand implements Callable<Integer> {
+    @Option(names = "--n", defaultValue = "3000", description = "Timed spawns per engine and concurrency (default ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--concurrency", split = ",", defaultValue = "1,2,50", description = "Concurrency levels (default ${DEFAULT-VALUE}).")
+    List<Integer> concurrency;
+
+    @Option(names = "--engines", split = ",", defaultValue = "forkline,processbuilder,c",
+            description = "Engines to run (default ${DEFAULT-VALUE}).")
+    List<String> engines;
+
+    @Option(names = "--path", defaultValue = "/bin/true", description = "The program to spawn (default ${DEFAULT-VALUE}).")
+    String path;
+
+    @Option(names = "--warmup", defaultValue = "5000",
+            description = "Untimed spawns per engine before its first timed run, so that the JVM engines are measured "
+                    + "after JIT compilation, as a long-running service would run them (default ${DEFAULT-VALUE}).")
+    int engineWarmup;
+
+    @Option(names = "--json", description = "Print a JSON array of {engine, concurrency, n, spawns_per_sec, start_p50_us, start_p99_us, start_max_us}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (n <= 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--n must be > 0, got " + n);
+        for (int c : concurrency) {
+            if (c <= 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--concurrency values must be > 0, got " + c);
+        }
+        List<SpawnEngine> chosen = new ArrayList<>();
+        for (String name : engines) chosen.add(SpawnEngine.parse(name));
+        int warmup = Math.min(n / 10, 200);
+        List<SpawnResult> results = new ArrayList<>();
+        for (SpawnEngine engine : chosen) {
+            if (engineWarmup <= 0) break;
+            if (!json) System.err.printf(Locale.ROOT, "warming up %s (%d spawns)...%n", engine.cliName(), engineWarmup);
+            engine.run(1, engineWarmup, 0, path);
+        }
+        for (int c : concurrency) {
+            for (SpawnEngine engine : chosen) {
+                if (!json) System.err.printf(Locale.ROOT, "running %s at concurrency %d...%n", engine.cliName(), c);
+                results.add(engine.run(c, n, warmup, path));
+            }
+        }
+        System.out.println(json ? Json.array(results.stream().map(SpawnResult::json).toList()) : table(results));
+        return 0;
+    }
+
+    static String table(List<SpawnResult> results) {
+        Table table = new Table("engine", "concurrency", "n", "spawns/s", "start p50 us", "start p99 us", "start max us",
+                "vs c", "vs processbuilder");
+        for (SpawnResult r : results) {
+            table.row(r.engine(), r.concurrency(), r.n(), String.format(Locale.ROOT, "%.0f", r.spawnsPerSecond()),
+                    micros(r.p50Nanos()), micros(r.p99Nanos()), micros(r.maxNanos()),
+                    ratio(r, results, "c"), ratio(r, results, "processbuilder"));
+        }
+        return table.toString();
+    }
+
+    private static String micros(long nanos) {
+        return String.format(Locale.ROOT, "%.0f", nanos / 1000.0);
+    }
+
+    private static String ratio(SpawnResult r, List<SpawnResult> all, String reference) {
+        return all.stream()
+                .filter(o -> o.engine().equals(reference) && o.concurrency() == r.concurrency())
+                .findFirst()
+                .map(o -> String.format(Locale.ROOT, "%.2fx", r.spawnsPerSecond() / o.spawnsPerSecond()))
+                .orElse("-");
+    }
+}

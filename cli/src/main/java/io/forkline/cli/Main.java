@@ -1,0 +1,30 @@
+package io.forkline.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code forkline}: run commands, benchmark spawning, and inspect what the host offers. */
+@Command(
+        name = "forkline",
+        mixinStandardHelpOptions = true,
+        version = "forkline 0.1.0",
+        description = "Start processes on Linux at container scale, from the JVM.",
+        subcommands = {RunCommand.class, Main.Bench.class, DoctorCommand.class})
+public final class Main {
+    private Main() {}
+
+    /** The {@code bench} group. */
+    @Command(
+            name = "bench",
+            mixinStandardHelpOptions = true,
+            description = "Benchmarks that report ratios measured side by side in one run.",
+            subcommands = {BenchSpawnCommand.class, BenchHeapCommand.class, BenchPrimitivesCommand.class,
+                HeapProbeCommand.class})
+    static final class Bench {}
+
+    /** @param args the command line */
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        System.exit(code);
+    }
+}

@@ -1,0 +1,128 @@
+package io.forkline.cli;
+
+import io.forkline.Child;
+import io.forkline.Command;
+import io.forkline.Launcher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** The engines of {@code bench spawn}: each spawns {@code path} and waits for it, n times. */
+enum SpawnEngine {
+    /** forkline's launcher: clone3 from the calling thread, reaped through the pidfd. */
+    FORKLINE {
+        @Override
+        SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
+            try (Launcher launcher = Launcher.builder().name("bench").build()) {
+                Command command = Command.of(path);
+                return timeJava(this, concurrency, n, warmup, () -> {
+                    long begin = System.nanoTime();
+                    Child child = launcher.spawn(command);
+                    long started = System.nanoTime() - begin;
+                    child.waitFor();
+                    return started;
+                });
+            }
+        }
+    },
+    /** The JDK's ProcessBuilder in this JVM, with inherited stdio so that it creates no pipes. */
+    PROCESSBUILDER {
+        @Override
+        SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
+            ProcessBuilder builder = new ProcessBuilder(path).inheritIO();
+            return timeJava(this, concurrency, n, warmup, () -> {
+                long begin = System.nanoTime();
+                Process process = builder.start();
+                long started = System.nanoTime() - begin;
+                process.waitFor();
+                return started;
+            });
+        }
+    },
+    /** The C reference: glibc posix_spawn + waitpid from pthreads (tools/spawnloop.c). */
+    C {
+        @Override
+        SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
+            Path binary = NativeTool.extract("forkline-spawnloop");
+            try {
+                Process process = new ProcessBuilder(binary.toString(), String.valueOf(n), String.valueOf(concurrency),
+                        String.valueOf(warmup), path).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                String out;
+                try (InputStream stdout = process.getInputStream()) {
+                    out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
+                }
+                if (process.waitFor() != 0) throw new IOException("forkline-spawnloop failed: " + out);
+                Map<String, Long> values = new HashMap<>();
+                for (String pair : out.split("\\s+")) {
+                    String[] kv = pair.split("=", 2);
+                    values.put(kv[0], Long.parseLong(kv[1]));
+                }
+                return new SpawnResult(cliName(), concurrency, n, values.get("elapsed_ns"), values.get("p50_ns"),
+                        values.get("p99_ns"), values.get("max_ns"));
+            } finally {
+                Files.deleteIfExists(binary);
+            }
+        }
+    };
+
+    /** One spawn and wait; returns the nanoseconds until the spawn call returned. */
+    @FunctionalInterface
+    interface Iteration {
+        long run() throws Exception;
+    }
+
+    abstract SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception;
+
+    String cliName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The Java engines' harness, the same for both: warm-up on the calling thread, then
+     * {@code concurrency} platform threads start together and share a counter of n spawns.
+     */
+    static SpawnResult timeJava(SpawnEngine engine, int concurrency, int n, int warmup, Iteration iteration)
+            throws Exception {
+        for (int i = 0; i < warmup; i++) iteration.run();
+        Latencies latencies = new Latencies(n);
+        AtomicInteger remaining = new AtomicInteger(n);
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        CountDownLatch ready = new CountDownLatch(concurrency);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < concurrency; t++) {
+            threads.add(Thread.ofPlatform().name("bench-" + engine.cliName() + "-" + t).start(() -> {
+                ready.countDown();
+                try {
+                    go.await();
+                    while (remaining.getAndDecrement() > 0 && failure.get() == null) latencies.record(iteration.run());
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        ready.await();
+        long begin = System.nanoTime();
+        go.countDown();
+        for (Thread thread : threads) thread.join();
+        long elapsed = System.nanoTime() - begin;
+        if (failure.get() != null) throw failure.get();
+        return SpawnResult.of(engine.cliName(), concurrency, elapsed, latencies.sorted());
+    }
+
+    static SpawnEngine parse(String name) {
+        for (SpawnEngine engine : values()) {
+            if (engine.cliName().equals(name.trim().toLowerCase(java.util.Locale.ROOT))) return engine;
+        }
+        throw new IllegalArgumentException("unknown engine '" + name + "': use forkline, processbuilder or c");
+    }
+}
