@@ -50,9 +50,13 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println("layout:          " + (v1.isEmpty() ? "unified (cgroup v2 only)" : v2 != null ? "hybrid" : "legacy (v1 only)"));
     }
 
+    /**
+     * Reads a small /proc or /sys file in one read. Files.readString reads sysctl integers such
+     * as pid_max in two steps, and the kernel answers a read at a non-zero offset with EOF.
+     */
     private static String read(String path) {
-        try {
-            return Files.readString(Path.of(path)).trim();
+        try (java.io.FileInputStream in = new java.io.FileInputStream(path)) {
+            return new String(in.readNBytes(1 << 16), java.nio.charset.StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             return "(unreadable: " + e.getMessage() + ")";
         }
