@@ -22,9 +22,12 @@ public final class Main {
                 HeapProbeCommand.class})
     static final class Bench {}
 
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
     /** @param args the command line */
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
-        System.exit(code);
+        System.exit(commandLine().execute(args));
     }
 }

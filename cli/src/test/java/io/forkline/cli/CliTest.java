@@ -1,0 +1,106 @@
+package io.forkline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class CliTest {
+    /** Runs the CLI in this JVM and returns {exit code, stdout, stderr}. */
+    private static Object[] cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            int code = Main.commandLine().execute(args);
+            return new Object[] {code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void percentilesAreNearestRank() {
+        long[] values = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        assertThat(Latencies.percentile(values, 50)).isEqualTo(5);
+        assertThat(Latencies.percentile(values, 99)).isEqualTo(10);
+        assertThat(Latencies.percentile(values, 100)).isEqualTo(10);
+        assertThat(Latencies.percentile(new long[] {42}, 99)).isEqualTo(42);
+    }
+
+    @Test
+    void jsonEscapesAndFormats() {
+        assertThat(Json.object(Map.of("k", "a\"b\\c\n"))).isEqualTo("{\"k\": \"a\\\"b\\\\c\\n\"}");
+        assertThat(Json.array(List.of())).isEqualTo("[]");
+    }
+
+    @Test
+    void benchSpawnJsonHasExactlyTheContractKeys() {
+        Object[] result = cli("bench", "spawn", "--n", "20", "--concurrency", "1,2", "--warmup", "0", "--json");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        String json = (String) result[1];
+        Matcher objects = Pattern.compile("\\{([^}]*)}").matcher(json);
+        int count = 0;
+        while (objects.find()) {
+            count++;
+            List<String> keys = Pattern.compile("\"([a-z0-9_]+)\":").matcher(objects.group(1)).results().map(m -> m.group(1)).toList();
+            assertThat(keys).containsExactly("engine", "concurrency", "n", "spawns_per_sec", "start_p50_us", "start_p99_us", "start_max_us");
+        }
+        assertThat(count).isEqualTo(6); // three engines at two concurrencies
+        assertThat(json).contains("\"engine\": \"forkline\"", "\"engine\": \"processbuilder\"", "\"engine\": \"c\"");
+    }
+
+    @Test
+    void badArgumentsSayWhatIsWrong() {
+        Object[] unknownEngine = cli("bench", "spawn", "--engines", "nope", "--n", "5");
+        assertThat(unknownEngine[0]).isNotEqualTo(0);
+        assertThat((String) unknownEngine[2]).contains("unknown engine 'nope'");
+        Object[] badN = cli("bench", "spawn", "--n", "0");
+        assertThat(badN[0]).isNotEqualTo(0);
+        assertThat((String) badN[2]).contains("--n must be > 0");
+    }
+
+    @Test
+    void runExitsWithTheChildsStatusAndPrintsItsExit() {
+        Object[] result = cli("run", "--json", "--", "sh", "-c", "exit 7");
+        assertThat(result[0]).isEqualTo(7);
+        assertThat((String) result[1]).contains("\"exit_code\": 7", "\"signal\": null");
+        Object[] killed = cli("run", "--", "sh", "-c", "kill -TERM $$");
+        assertThat(killed[0]).isEqualTo(128 + 15);
+    }
+
+    @Test
+    void runReportsSpawnFailuresLikeAShell() {
+        Object[] missing = cli("run", "--", "/nonexistent/forkline");
+        assertThat(missing[0]).isEqualTo(127);
+        assertThat((String) missing[2]).contains("execve(/nonexistent/forkline): ENOENT");
+        Object[] notExecutable = cli("run", "--", "/etc/hostname");
+        assertThat(notExecutable[0]).isEqualTo(126);
+    }
+
+    @Test
+    void durationsReadLikeHumansWriteThem() {
+        assertThat(RunCommand.parseDuration("500ms").toMillis()).isEqualTo(500);
+        assertThat(RunCommand.parseDuration("1.5s").toMillis()).isEqualTo(1500);
+        assertThat(RunCommand.parseDuration("PT2S").toMillis()).isEqualTo(2000);
+        assertThat(RunCommand.parseDuration("2m").toSeconds()).isEqualTo(120);
+    }
+
+    @Test
+    void doctorDescribesTheHost() {
+        Object[] result = cli("doctor");
+        assertThat(result[0]).isEqualTo(0);
+        assertThat((String) result[1]).contains("clone3:", "cgroup v2:", "layout:");
+        assertThat((String) result[1]).doesNotContain("pid_max:         3\n");
+    }
+}
