@@ -47,7 +47,7 @@ final class BenchHeapCommand implements Callable<Integer> {
             for (int round = 0; round < rounds; round++) {
                 for (int heapMb : heaps) {
                     if (!json) System.err.printf(Locale.ROOT, "round %d: %d MB heap...%n", round + 1, heapMb);
-                    Exit exit = launcher.spawn(Command.of(java, "-Xmx" + (heapMb + 1024) + "m", "-XX:+UseParallelGC",
+                    Exit exit = launcher.spawn(Command.of(java, "-Xmx" + (heapMb * 5 / 4 + 1024) + "m",
                                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                                     Main.class.getName(), "bench", "heap-probe", "--heap-mb", String.valueOf(heapMb),
                                     "--n", String.valueOf(n))
