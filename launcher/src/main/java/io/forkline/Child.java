@@ -37,6 +37,7 @@ public final class Child {
     private final int pid;
     private final boolean leadsGroup;
     private final boolean usedPosixSpawn;
+    private final CgroupPlacement cgroupPlacement;
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     /** The exit itself plus one per capture that has not reached end of file. */
     private final AtomicInteger pendingForExit = new AtomicInteger(1);
@@ -57,13 +58,14 @@ public final class Child {
     private volatile ScheduledFuture<?> timer;
 
     Child(Launcher launcher, EventLoop loop, int pid, int pidfd, boolean leadsGroup, boolean usedPosixSpawn,
-            StdioPlan plan) {
+            CgroupPlacement cgroupPlacement, StdioPlan plan) {
         this.launcher = launcher;
         this.loop = loop;
         this.pid = pid;
         this.pidfd = pidfd;
         this.leadsGroup = leadsGroup;
         this.usedPosixSpawn = usedPosixSpawn;
+        this.cgroupPlacement = cgroupPlacement;
         this.stdin = plan.stdinFd >= 0 ? new StdinStream(loop, plan.stdinFd, pid) : null;
         this.stdoutCapture = plan.stdout instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
         this.stderrCapture = plan.stderr instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
@@ -282,6 +284,11 @@ public final class Child {
     /** @return whether the spawn took the posix_spawn fallback instead of clone3 */
     public boolean usedPosixSpawn() {
         return usedPosixSpawn;
+    }
+
+    /** @return how the child got into the cgroup its command named */
+    public CgroupPlacement cgroupPlacement() {
+        return cgroupPlacement;
     }
 
     /** @return whether the child leads its own process group (new group or new session) */

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 
 /**
  * What to start and how: argv, environment, working directory, standard streams, extra fds,
- * process group or session, parent-death signal, rlimits, umask and timeout.
+ * process group or session, parent-death signal, rlimits, umask, timeout and cgroup.
  *
  * <p>A Command is a mutable builder, like {@link ProcessBuilder}; {@link Launcher#spawn(Command)}
  * takes a snapshot, so one Command may be spawned many times and changed in between. It is not
@@ -42,6 +42,7 @@ public final class Command {
     private Duration timeout;
     private Duration killGrace = Duration.ofSeconds(2);
     private boolean posixSpawn;
+    private Path cgroup;
 
     private Command(List<String> argv) {
         if (argv.isEmpty()) throw new IllegalArgumentException("argv is empty: a command needs at least argv[0]");
@@ -208,6 +209,18 @@ public final class Command {
     }
 
     /**
+     * Starts the child inside a cgroup v2 directory: born there through clone3 CLONE_INTO_CGROUP,
+     * or, where clone3 is refused, spawned and then moved by writing its pid to cgroup.procs
+     * ({@link Child#cgroupPlacement()} says which). The directory must be a cgroup v2 group that
+     * the launcher may write to.
+     */
+    public Command cgroup(Path v2Group) {
+        requireNoNul(v2Group.toString(), "cgroup");
+        this.cgroup = v2Group;
+        return this;
+    }
+
+    /**
      * Takes the posix_spawn path even where clone3 works. It exists to test the fallback and for
      * hosts that want it; rlimits, umask, a parent-death signal and cgroups are refused there.
      */
@@ -294,6 +307,10 @@ public final class Command {
 
     boolean isPosixSpawn() {
         return posixSpawn;
+    }
+
+    Path cgroupDirectory() {
+        return cgroup;
     }
 
     private static void requireOutput(Stdio stdio, String which) {

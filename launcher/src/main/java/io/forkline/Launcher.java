@@ -2,6 +2,7 @@ package io.forkline;
 
 import io.forkline.concurrent.PerCpuRwLock;
 import io.forkline.sys.SyscallException;
+import io.forkline.sys.ffm.Errors;
 import io.forkline.sys.ffm.Shim;
 import io.forkline.sys.ffm.SpawnSpec;
 import io.forkline.sys.ffm.Spawned;
@@ -56,6 +57,7 @@ public final class Launcher implements AutoCloseable {
     private final Set<Child> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong spawns = new AtomicLong();
     private final AtomicLong fallbackSpawns = new AtomicLong();
+    private final AtomicLong migratedSpawns = new AtomicLong();
     private final Object lazyLock = new Object();
     private volatile ScheduledExecutorService timer;
     private volatile ExecutorService spawner;
@@ -154,7 +156,8 @@ public final class Launcher implements AutoCloseable {
         StdioPlan plan = null;
         try {
             String path = ExecutableResolver.resolve(argv.get(0), command.childPath(jvmEnvironment), command.cwd());
-            plan = StdioPlan.open(command, this);
+            boolean bornIntoCgroup = command.cgroupDirectory() != null && !command.isPosixSpawn() && Shim.clone3Usable();
+            plan = StdioPlan.open(command, this, bornIntoCgroup);
             boolean leadsGroup = command.isNewSession() || command.isNewProcessGroup();
             Spawned spawned = Shim.spawn(new SpawnSpec(
                     path,
@@ -164,18 +167,22 @@ public final class Launcher implements AutoCloseable {
                     plan.fdMap(),
                     command.passedFds().keySet().stream().mapToInt(Integer::intValue).toArray(),
                     rlimits(command),
-                    flags(command),
+                    flags(command) | (bornIntoCgroup ? Shim.FLAG_INTO_CGROUP : 0),
                     0,
                     command.parentDeathSignalNumber(),
                     Math.max(command.umaskValue(), 0),
-                    -1));
+                    plan.cgroupFd));
             plan.closeChildEnds();
             spawns.incrementAndGet();
             if (spawned.usedFallback()) fallbackSpawns.incrementAndGet();
-            Child child = new Child(this, loop, spawned.pid(), spawned.pidfd(), leadsGroup, spawned.usedFallback(), plan);
+            CgroupPlacement placement = command.cgroupDirectory() == null ? CgroupPlacement.NONE
+                    : bornIntoCgroup ? CgroupPlacement.BORN_INTO : CgroupPlacement.MIGRATED;
+            Child child = new Child(this, loop, spawned.pid(), spawned.pidfd(), leadsGroup, spawned.usedFallback(),
+                    placement, plan);
             plan = null; // the child owns the parent's ends now
             live.add(child);
             adopt(child);
+            if (placement == CgroupPlacement.MIGRATED) migrate(child, command.cgroupDirectory());
             if (command.timeoutValue() != null) child.scheduleTimeout(command.timeoutValue(), command.killGraceValue());
             if (event.shouldCommit()) {
                 event.executable = path;
@@ -186,6 +193,11 @@ public final class Launcher implements AutoCloseable {
             return child;
         } catch (SyscallException e) {
             if (plan != null) plan.closeAll();
+            if (command.cgroupDirectory() != null && e.syscall().equals("clone3")) {
+                // CLONE_INTO_CGROUP errors (EBADF: not a cgroup v2 directory; EACCES; EBUSY:
+                // a group with children of its own) name the group, which the shim cannot know.
+                e = Errors.syscall("clone3(CLONE_INTO_CGROUP)", e.errno(), command.cgroupDirectory().toString());
+            }
             if (event.shouldCommit()) {
                 event.executable = argv.get(0);
                 event.failure = e.getMessage();
@@ -208,6 +220,28 @@ public final class Launcher implements AutoCloseable {
         } catch (SyscallException | RuntimeException e) {
             child.killAndReapNow();
             throw e;
+        }
+    }
+
+    /**
+     * The fallback placement: write the pid to cgroup.procs. A child that cannot be moved is
+     * killed and reaped, so that it never runs outside the group it was meant for.
+     */
+    private void migrate(Child child, java.nio.file.Path group) throws SyscallException {
+        String procs = group.resolve("cgroup.procs").toString();
+        try {
+            int fd = Shim.open(procs, Shim.O_WRONLY, 0);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment pid = arena.allocateFrom(String.valueOf(child.pid()));
+                long written = Shim.write(fd, pid, pid.byteSize() - 1);
+                if (written < 0) throw Errors.syscall("write", io.forkline.sys.ffm.Errno.EAGAIN, procs);
+            } finally {
+                Shim.close(fd);
+            }
+            migratedSpawns.incrementAndGet();
+        } catch (SyscallException e) {
+            child.killAndReapNow();
+            throw e.path() != null ? e : Errors.syscall(e.syscall(), e.errno(), procs);
         }
     }
 
@@ -314,6 +348,11 @@ public final class Launcher implements AutoCloseable {
     /** @return how many spawns took the posix_spawn fallback because clone3 was refused or asked for */
     public long fallbackSpawnCount() {
         return fallbackSpawns.get();
+    }
+
+    /** @return how many children were moved into their cgroup after the spawn instead of born there */
+    public long migratedSpawnCount() {
+        return migratedSpawns.get();
     }
 
     /** @return whether this host lets forkline spawn with clone3 */

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * The fds one spawn needs, opened in the parent before the clone, all close-on-exec: files,
- * /dev/null, pipes. It records which fd becomes which in the child, which fds the parent
+ * /dev/null, pipes, and the directory of the cgroup the child is born in. It records which fd becomes which in the child, which fds the parent
  * closes once the child has them, and which pipe ends the parent keeps. If anything fails,
  * {@link #closeAll()} leaves nothing open.
  */
@@ -16,6 +16,8 @@ final class StdioPlan {
     final Stdio stdin;
     final Stdio stdout;
     final Stdio stderr;
+    /** The cgroup v2 directory the child is born in (CLONE_INTO_CGROUP), or -1. */
+    int cgroupFd = -1;
     /** Parent ends the launcher keeps: -1 when the stream is not a pipe. */
     int stdinFd = -1;
     int stdoutFd = -1;
@@ -29,7 +31,7 @@ final class StdioPlan {
         this.stderr = stderr;
     }
 
-    static StdioPlan open(Command command, Launcher launcher) throws SyscallException {
+    static StdioPlan open(Command command, Launcher launcher, boolean bornIntoCgroup) throws SyscallException {
         StdioPlan plan = new StdioPlan(command.stdin(), command.stdout(), command.stderr());
         try {
             plan.openStdin(launcher);
@@ -42,6 +44,9 @@ final class StdioPlan {
             }
             for (Map.Entry<Integer, Integer> passed : command.passedFds().entrySet()) {
                 plan.map(passed.getValue(), passed.getKey());
+            }
+            if (bornIntoCgroup) {
+                plan.cgroupFd = plan.closeLater(Shim.open(command.cgroupDirectory().toString(), Shim.O_RDONLY | Shim.O_DIRECTORY, 0));
             }
             return plan;
         } catch (SyscallException | RuntimeException e) {
