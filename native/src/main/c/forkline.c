@@ -21,9 +21,12 @@
  * exited, so a thread can never have two children on its stack at once.
  *
  * If clone3 is refused (ENOSYS on an old kernel, EPERM or ENOSYS from a seccomp filter), the
- * spawn falls back to posix_spawn plus pidfd_open, and the result says the fallback was taken.
- * Features posix_spawn cannot express (rlimits, umask, parent-death signal, cgroup) fail there
- * with ENOTSUP rather than being silently dropped.
+ * spawn falls back to the legacy clone(2) with CLONE_VM|CLONE_VFORK|CLONE_PIDFD and the same
+ * child, which resets signal handlers itself, and the result says which method ran. glibc's
+ * posix_spawn is no way out there: 2.36 tries clone3 first and falls back only on ENOSYS. It
+ * remains the last resort (if clone is refused too) and can be asked for; features it cannot
+ * express (rlimits, umask, parent-death signal, cgroup) fail with ENOTSUP rather than being
+ * silently dropped. A cgroup needs clone3 (CLONE_INTO_CGROUP); without it the caller migrates.
  *
  * What the child may and may not do
  * ---------------------------------
@@ -122,6 +125,41 @@ __asm__(".text\n"
         "    syscall\n"
         "    hlt\n"
         ".size fl_clone3_raw, .-fl_clone3_raw\n");
+
+/*
+ * long fl_clone_raw(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *), void *arg)
+ *
+ * The same for the legacy clone(2), the fallback when a seccomp filter refuses clone3 (glibc
+ * 2.36 itself falls back from clone3 to clone only on ENOSYS, so under an EPERM filter its
+ * posix_spawn fails too). clone takes (flags, stack, parent_tid, child_tid, tls); CLONE_PIDFD
+ * returns the pidfd through parent_tid. fn travels in r9, which clone ignores, and arg in the
+ * callee-saved r12, restored before the parent returns.
+ */
+long fl_clone_raw(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type fl_clone_raw,@function\n"
+        "fl_clone_raw:\n"
+        "    push %r12\n"
+        "    mov %r8, %r12\n"
+        "    mov %rcx, %r9\n"
+        "    xor %r10d, %r10d\n"
+        "    xor %r8d, %r8d\n"
+        "    mov $56, %eax\n" /* __NR_clone */
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    pop %r12\n"
+        "    ret\n"
+        "1:\n"
+        "    xor %ebp, %ebp\n"
+        "    mov %r12, %rdi\n"
+        "    call *%r9\n"
+        "    mov %eax, %edi\n"
+        "    mov $231, %eax\n" /* __NR_exit_group */
+        "    syscall\n"
+        "    hlt\n"
+        ".size fl_clone_raw, .-fl_clone_raw\n");
 #else
 /* Other architectures take the posix_spawn path until their clone3 entry is written. */
 #define FL_HAVE_CLONE3 0
@@ -192,6 +230,8 @@ struct child_context {
     const struct fl_spawn_request *request;
     uint64_t caller_mask; /* the spawning thread's signal mask, restored just before execve */
     int32_t parent_pid;
+    /* Legacy clone has no CLONE_CLEAR_SIGHAND: the child resets handled signals itself. */
+    int32_t reset_handlers;
     /* Written by the child on failure, read by the parent after clone3 returns. */
     volatile int32_t err;
     volatile int32_t step;
@@ -252,12 +292,41 @@ static long child_close_others(const struct fl_spawn_request *r)
     return raw_syscall3(SYS_close_range, low, ~0U, 0);
 }
 
+/* The kernel's struct sigaction on x86_64 (and the generic layout without sa_restorer's use). */
+struct kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
+/*
+ * What CLONE_CLEAR_SIGHAND does, by hand: every signal with a handler goes back to SIG_DFL and
+ * ignored ones stay ignored. Up to 128 system calls, on the fallback path only. Without it, a
+ * signal arriving after the caller's mask is restored and before execve would run a JVM handler
+ * on our stack.
+ */
+static void child_reset_handlers(void)
+{
+    struct kernel_sigaction current, dfl = {0};
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        if (raw_syscall4(SYS_rt_sigaction, sig, 0, &current, KERNEL_SIGSET_SIZE) < 0)
+            continue;
+        if (current.handler != (void *)SIG_DFL && current.handler != (void *)SIG_IGN)
+            raw_syscall4(SYS_rt_sigaction, sig, &dfl, 0, KERNEL_SIGSET_SIZE);
+    }
+}
+
 static int child_main(void *arg)
 {
     struct child_context *ctx = arg;
     const struct fl_spawn_request *r = ctx->request;
     long rc;
 
+    if (ctx->reset_handlers)
+        child_reset_handlers();
     if (r->flags & FL_SETSID) {
         if ((rc = raw_syscall0(SYS_setsid)) < 0)
             return child_fail(ctx, rc, FL_STEP_SETSID);
@@ -309,19 +378,22 @@ static int set_result_error(struct fl_spawn_result *res, int err, int32_t step)
 
 static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res);
 
-FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
+/* Start the child on this thread's stack with clone3 (legacy == 0) or clone (legacy == 1). */
+static int spawn_on_own_stack(const struct fl_spawn_request *r, struct fl_spawn_result *res, int legacy)
 {
-    res->used_fallback = 0;
-    if (!clone3_usable || (r->flags & FL_FORCE_POSIX_SPAWN))
-        return spawn_with_posix_spawn(r, res);
 #if FL_HAVE_CLONE3
     char *stack = stack_for_this_thread();
     if (stack == NULL)
         return set_result_error(res, ENOMEM, FL_STEP_STACK);
 
     /* getpid is a real syscall since glibc 2.25; only the parent-death check needs it. */
-    struct child_context ctx = {.request = r, .parent_pid = r->pdeathsig != 0 ? (int32_t)getpid() : 0};
+    struct child_context ctx = {
+        .request = r,
+        .parent_pid = r->pdeathsig != 0 ? (int32_t)getpid() : 0,
+        .reset_handlers = legacy,
+    };
     int32_t pidfd = -1;
+    char *stack_top = stack + CHILD_GUARD_SIZE + CHILD_STACK_SIZE;
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND;
@@ -335,20 +407,15 @@ FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *re
     }
 
     /* Block everything, glibc's internal signals included, so that nothing runs on the
-     * child's stack before CLONE_CLEAR_SIGHAND's defaults and our mask are in place. */
+     * child's stack before the handlers are reset and our mask is in place. */
     uint64_t all = ~UINT64_C(0);
     raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &ctx.caller_mask, KERNEL_SIGSET_SIZE);
-    long pid = fl_clone3_raw(&args, sizeof args, child_main, &ctx);
+    long pid = legacy ? fl_clone_raw(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, stack_top, &pidfd, child_main, &ctx)
+                      : fl_clone3_raw(&args, sizeof args, child_main, &ctx);
     raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &ctx.caller_mask, 0, KERNEL_SIGSET_SIZE);
 
-    if (pid < 0) {
-        if ((pid == -ENOSYS || pid == -EPERM) && !(r->flags & FL_INTO_CGROUP)) {
-            /* A seccomp filter installed after load; remember, and take the other path. */
-            __atomic_store_n(&clone3_usable, 0, __ATOMIC_RELAXED);
-            return spawn_with_posix_spawn(r, res);
-        }
+    if (pid < 0)
         return set_result_error(res, (int)-pid, FL_STEP_CLONE);
-    }
     if (ctx.err != 0) {
         /* The child has exited (CLONE_VFORK returns only after exec or exit): reap it now so
          * that a failed spawn leaves no zombie and no pidfd behind. */
@@ -363,15 +430,46 @@ FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *re
     res->step = FL_STEP_NONE;
     return 0;
 #else
+    (void)legacy;
     return set_result_error(res, ENOSYS, FL_STEP_CLONE);
 #endif
+}
+
+/* Refused by the kernel or a seccomp filter, as opposed to failing for this request. */
+static int refused(int rc, const struct fl_spawn_result *res)
+{
+    return (rc == -ENOSYS || rc == -EPERM) && res->step == FL_STEP_CLONE;
+}
+
+FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
+{
+    res->method = FL_METHOD_CLONE3;
+    if (r->flags & FL_FORCE_POSIX_SPAWN)
+        return spawn_with_posix_spawn(r, res);
+    if (__atomic_load_n(&clone3_usable, __ATOMIC_RELAXED)) {
+        int rc = spawn_on_own_stack(r, res, 0);
+        /* With CLONE_INTO_CGROUP, EPERM may be about the group, so it is the caller's to see. */
+        if (!refused(rc, res) || (r->flags & FL_INTO_CGROUP))
+            return rc;
+        /* A seccomp filter installed after load: remember, and take the fallback from now on. */
+        __atomic_store_n(&clone3_usable, 0, __ATOMIC_RELAXED);
+    }
+    if (r->flags & FL_INTO_CGROUP)
+        return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
+    __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
+    res->method = FL_METHOD_CLONE;
+    int rc = spawn_on_own_stack(r, res, 1);
+    if (!refused(rc, res))
+        return rc;
+    return spawn_with_posix_spawn(r, res);
 }
 
 /* The fallback: glibc's posix_spawn (CLONE_VM|CLONE_VFORK inside) and pidfd_open after it. */
 static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
 {
-    res->used_fallback = 1;
-    __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
+    if (res->method != FL_METHOD_CLONE)
+        __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
+    res->method = FL_METHOD_POSIX_SPAWN;
     if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP)) || r->pdeathsig != 0)
         return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
 

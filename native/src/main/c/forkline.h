@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 1
+#define FL_ABI_VERSION 2
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */
@@ -72,12 +72,18 @@ enum fl_step {
     FL_STEP_UNSUPPORTED = 14,
 };
 
+enum fl_method {
+    FL_METHOD_CLONE3 = 0,      /* clone3 with CLONE_CLEAR_SIGHAND (and CLONE_INTO_CGROUP) */
+    FL_METHOD_POSIX_SPAWN = 1, /* glibc posix_spawn + pidfd_open */
+    FL_METHOD_CLONE = 2,       /* legacy clone(2), handlers reset in the child */
+};
+
 struct fl_spawn_result {
     int32_t pid;
     int32_t pidfd;
     int32_t err;  /* positive errno, 0 on success */
     int32_t step; /* enum fl_step */
-    int32_t used_fallback;
+    int32_t method; /* enum fl_method: how the child was started */
     int32_t reserved;
 };
 

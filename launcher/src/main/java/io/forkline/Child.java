@@ -36,7 +36,7 @@ public final class Child {
     private final EventLoop loop;
     private final int pid;
     private final boolean leadsGroup;
-    private final boolean usedPosixSpawn;
+    private final SpawnMethod spawnMethod;
     private final CgroupPlacement cgroupPlacement;
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     /** The exit itself plus one per capture that has not reached end of file. */
@@ -57,14 +57,14 @@ public final class Child {
     private volatile boolean timedOut;
     private volatile ScheduledFuture<?> timer;
 
-    Child(Launcher launcher, EventLoop loop, int pid, int pidfd, boolean leadsGroup, boolean usedPosixSpawn,
+    Child(Launcher launcher, EventLoop loop, int pid, int pidfd, boolean leadsGroup, SpawnMethod spawnMethod,
             CgroupPlacement cgroupPlacement, StdioPlan plan) {
         this.launcher = launcher;
         this.loop = loop;
         this.pid = pid;
         this.pidfd = pidfd;
         this.leadsGroup = leadsGroup;
-        this.usedPosixSpawn = usedPosixSpawn;
+        this.spawnMethod = spawnMethod;
         this.cgroupPlacement = cgroupPlacement;
         this.stdin = plan.stdinFd >= 0 ? new StdinStream(loop, plan.stdinFd, pid) : null;
         this.stdoutCapture = plan.stdout instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
@@ -281,9 +281,9 @@ public final class Child {
         return reaped == null && !exit.isDone();
     }
 
-    /** @return whether the spawn took the posix_spawn fallback instead of clone3 */
-    public boolean usedPosixSpawn() {
-        return usedPosixSpawn;
+    /** @return how the child was started: clone3, or a fallback */
+    public SpawnMethod spawnMethod() {
+        return spawnMethod;
     }
 
     /** @return how the child got into the cgroup its command named */

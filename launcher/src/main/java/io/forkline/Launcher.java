@@ -177,7 +177,7 @@ public final class Launcher implements AutoCloseable {
             if (spawned.usedFallback()) fallbackSpawns.incrementAndGet();
             CgroupPlacement placement = command.cgroupDirectory() == null ? CgroupPlacement.NONE
                     : bornIntoCgroup ? CgroupPlacement.BORN_INTO : CgroupPlacement.MIGRATED;
-            Child child = new Child(this, loop, spawned.pid(), spawned.pidfd(), leadsGroup, spawned.usedFallback(),
+            Child child = new Child(this, loop, spawned.pid(), spawned.pidfd(), leadsGroup, SpawnMethod.of(spawned.method()),
                     placement, plan);
             plan = null; // the child owns the parent's ends now
             live.add(child);
@@ -345,7 +345,7 @@ public final class Launcher implements AutoCloseable {
         return spawns.get();
     }
 
-    /** @return how many spawns took the posix_spawn fallback because clone3 was refused or asked for */
+    /** @return how many spawns did not use clone3: clone3 was refused (clone fallback) or posix_spawn was asked for */
     public long fallbackSpawnCount() {
         return fallbackSpawns.get();
     }

@@ -201,7 +201,7 @@ class SpawnTest {
     void posixSpawnFallbackWorksAndIsCounted() throws Exception {
         Child child = launcher.spawn(Command.of("sh", "-c", "echo fallback; exit 3").usePosixSpawn().stdout(Stdio.capture(100)));
         Exit exit = child.waitFor();
-        assertThat(child.usedPosixSpawn()).isTrue();
+        assertThat(child.spawnMethod()).isEqualTo(SpawnMethod.POSIX_SPAWN);
         assertThat(exit.exitCode()).isEqualTo(3);
         assertThat(exit.stdout().text()).isEqualTo("fallback\n");
         assertThat(launcher.fallbackSpawnCount()).isEqualTo(1);
@@ -248,6 +248,6 @@ class SpawnTest {
         assertThat(Launcher.clone3Usable()).as("clone3 usable on a 6.x kernel without seccomp").isTrue();
         Child child = launcher.spawn(Command.of("/bin/true"));
         child.waitFor();
-        assertThat(child.usedPosixSpawn()).isFalse();
+        assertThat(child.spawnMethod()).isEqualTo(SpawnMethod.CLONE3);
     }
 }

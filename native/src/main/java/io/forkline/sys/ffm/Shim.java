@@ -68,7 +68,7 @@ public final class Shim {
     /** {@code O_NOFOLLOW}. */
     public static final int O_NOFOLLOW = 0400000;
 
-    private static final int ABI_VERSION = 1;
+    private static final int ABI_VERSION = 2;
     private static final long REQUEST_SIZE = 88;
     private static final long RESULT_SIZE = 24;
     private static final long EXIT_SIZE = 40;
@@ -146,7 +146,7 @@ public final class Shim {
     // ---------------------------------------------------------------------------------------
     // Spawning.
 
-    /** @return whether spawns use clone3; {@code false} means every spawn takes the posix_spawn path */
+    /** @return whether spawns use clone3; {@code false} means they take the clone(2) fallback */
     public static boolean clone3Usable() {
         return CLONE3_USABLE && counter(2) == 1;
     }
@@ -199,7 +199,7 @@ public final class Shim {
                 int step = result.get(JAVA_INT, 12);
                 throw Errors.syscall(SpawnStep.syscall(step), rc, SpawnStep.path(step, spec), SpawnStep.detail(step));
             }
-            return new Spawned(result.get(JAVA_INT, 0), result.get(JAVA_INT, 4), result.get(JAVA_INT, 16) != 0);
+            return new Spawned(result.get(JAVA_INT, 0), result.get(JAVA_INT, 4), result.get(JAVA_INT, 16));
         } catch (SyscallException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -403,7 +403,7 @@ public final class Shim {
         return counter(0);
     }
 
-    /** @return spawns that took the posix_spawn fallback since load */
+    /** @return spawns that took a fallback (clone or posix_spawn) since load */
     public static long fallbackSpawns() {
         return counter(1);
     }
