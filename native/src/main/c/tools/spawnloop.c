@@ -9,8 +9,9 @@
  * CLONE_CLEAR_SIGHAND does less than posix_spawn (no per-spawn stack mmap, no sigaction loop).
  *
  * Usage: forkline-spawnloop N CONCURRENCY WARMUP [PATH]
- * Prints one line: n=… concurrency=… elapsed_ns=… p50_ns=… p99_ns=… max_ns=…, where each latency
- * is the time until posix_spawn returned. Warm-up spawns run first and are not counted.
+ * Prints two lines: n=… concurrency=… elapsed_ns=… p50_ns=… p99_ns=… max_ns=…, where each latency
+ * is the time until posix_spawn returned, and latencies_ns= with every latency, comma-separated,
+ * so that the caller can pool several runs. Warm-up spawns run first and are not counted.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -121,6 +122,10 @@ int main(int argc, char **argv)
     long p99 = (n * 99 + 99) / 100 - 1;
     printf("n=%ld concurrency=%d elapsed_ns=%ld p50_ns=%ld p99_ns=%ld max_ns=%ld\n", n, concurrency, elapsed,
            latencies[(n - 1) / 2], latencies[p99], latencies[n - 1]);
+    printf("latencies_ns=");
+    for (long i = 0; i < n; i++)
+        printf(i == 0 ? "%ld" : ",%ld", latencies[i]);
+    printf("\n");
     free(threads);
     free(latencies);
     return 0;

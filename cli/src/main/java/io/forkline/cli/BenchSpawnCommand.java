@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
             "Spawns /bin/true and waits for it, n times per engine at each concurrency: forkline, the JDK's "
                     + "ProcessBuilder (same JVM, inherited stdio) and a C posix_spawn+waitpid loop.",
             "Reports spawns/s, the time until the spawn call returned (p50, p99, max) and ratios to c and "
-                    + "processbuilder. Warm-up is excluded: --warmup spawns per engine first, then min(n/10, 200) "
-                    + "per engine and concurrency."
+                    + "processbuilder. Warm-up is excluded: --warmup spawns per engine first, then min(n/10/rounds, 200) "
+                    + "before each run."
         })
 final class BenchSpawnCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "3000", description = "Timed spawns per engine and concurrency (default ${DEFAULT-VALUE}).")
@@ -41,6 +41,12 @@ final class BenchSpawnCommand implements Callable<Integer> {
                     + "after JIT compilation, as a long-running service would run them (default ${DEFAULT-VALUE}).")
     int engineWarmup;
 
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Each engine's n spawns at a concurrency are split into this many runs, interleaved with the "
+                    + "other engines' and pooled, so that a burst of load on the machine hits every engine alike "
+                    + "(default ${DEFAULT-VALUE}).")
+    int rounds;
+
     @Option(names = "--json", description = "Print a JSON array of {engine, concurrency, n, spawns_per_sec, start_p50_us, start_p99_us, start_max_us}.")
     boolean json;
 
@@ -52,19 +58,26 @@ final class BenchSpawnCommand implements Callable<Integer> {
         }
         List<SpawnEngine> chosen = new ArrayList<>();
         for (String name : engines) chosen.add(SpawnEngine.parse(name));
-        int warmup = Math.min(n / 10, 200);
-        List<SpawnResult> results = new ArrayList<>();
+        if (rounds <= 0 || rounds > n) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rounds must be 1.." + n + ", got " + rounds);
+        }
+        int warmup = Math.min(n / 10 / rounds, 200);
+        java.util.Map<String, List<SpawnResult>> runs = new java.util.LinkedHashMap<>();
         for (SpawnEngine engine : chosen) {
             if (engineWarmup <= 0) break;
             if (!json) System.err.printf(Locale.ROOT, "warming up %s (%d spawns)...%n", engine.cliName(), engineWarmup);
             engine.run(1, engineWarmup, 0, path);
         }
-        for (int c : concurrency) {
-            for (SpawnEngine engine : chosen) {
-                if (!json) System.err.printf(Locale.ROOT, "running %s at concurrency %d...%n", engine.cliName(), c);
-                results.add(engine.run(c, n, warmup, path));
+        for (int round = 0; round < rounds; round++) {
+            int share = n / rounds + (round < n % rounds ? 1 : 0);
+            for (int c : concurrency) {
+                for (SpawnEngine engine : chosen) {
+                    if (!json) System.err.printf(Locale.ROOT, "round %d: %s at concurrency %d...%n", round + 1, engine.cliName(), c);
+                    runs.computeIfAbsent(engine.cliName() + "@" + c, k -> new ArrayList<>()).add(engine.run(c, share, warmup, path));
+                }
             }
         }
+        List<SpawnResult> results = runs.values().stream().map(SpawnResult::pool).toList();
         System.out.println(json ? Json.array(results.stream().map(SpawnResult::json).toList()) : table(results));
         return 0;
     }

@@ -61,13 +61,14 @@ enum SpawnEngine {
                     out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
                 }
                 if (process.waitFor() != 0) throw new IOException("forkline-spawnloop failed: " + out);
-                Map<String, Long> values = new HashMap<>();
+                Map<String, String> values = new HashMap<>();
                 for (String pair : out.split("\\s+")) {
                     String[] kv = pair.split("=", 2);
-                    values.put(kv[0], Long.parseLong(kv[1]));
+                    values.put(kv[0], kv[1]);
                 }
-                return new SpawnResult(cliName(), concurrency, n, values.get("elapsed_ns"), values.get("p50_ns"),
-                        values.get("p99_ns"), values.get("max_ns"));
+                long[] latencies = java.util.Arrays.stream(values.get("latencies_ns").split(","))
+                        .mapToLong(Long::parseLong).sorted().toArray();
+                return SpawnResult.of(cliName(), concurrency, Long.parseLong(values.get("elapsed_ns")), latencies);
             } finally {
                 Files.deleteIfExists(binary);
             }
