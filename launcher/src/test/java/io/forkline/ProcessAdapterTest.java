@@ -8,27 +8,10 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Child.toProcess() behaves as code written against java.lang.Process expects. */
-class ProcessAdapterTest {
-    private Launcher launcher;
-    private ProcessResources before;
-
-    @BeforeEach
-    void start() throws Exception {
-        before = ProcessResources.baseline();
-        launcher = Launcher.create();
-    }
-
-    @AfterEach
-    void stop() {
-        launcher.close();
-        ProcessResources.now().assertNothingLeakedSince(before);
-    }
-
+class ProcessAdapterTest extends LeakCheckedTest {
     /** The kind of code that takes a Process: it knows nothing of forkline. */
     private static String talkTo(Process process, String input) throws Exception {
         try (OutputStream stdin = process.getOutputStream()) {

@@ -8,26 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class SignalsTest {
-    private Launcher launcher;
-    private ProcessResources before;
-
-    @BeforeEach
-    void start() throws Exception {
-        before = ProcessResources.baseline();
-        launcher = Launcher.create();
-    }
-
-    @AfterEach
-    void stop() {
-        launcher.close();
-        ProcessResources.now().assertNothingLeakedSince(before);
-    }
-
+class SignalsTest extends LeakCheckedTest {
     @Test
     void timeoutSendsTermFirst() throws Exception {
         Exit exit = launcher.spawn(Command.of("sleep", "30").timeout(Duration.ofMillis(100))).waitFor();

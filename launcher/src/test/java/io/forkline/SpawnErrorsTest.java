@@ -13,28 +13,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every bad input named in the spawn engine issue: a typed error naming syscall, errno and path, and no leak. */
-class SpawnErrorsTest {
-    private Launcher launcher;
-    private ProcessResources before;
-
-    @BeforeEach
-    void start() throws Exception {
-        before = ProcessResources.baseline();
-        launcher = Launcher.create();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
+class SpawnErrorsTest extends LeakCheckedTest {
+    @Override
+    protected void beforeClose() throws Exception {
         // The launcher must still work after every failure.
         assertThat(launcher.spawn(Command.of("/bin/true")).waitFor().success()).isTrue();
-        launcher.close();
-        ProcessResources.now().assertNothingLeakedSince(before);
     }
 
     private SpawnException spawnFails(Command command) {

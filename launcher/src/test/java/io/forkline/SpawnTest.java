@@ -5,28 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SpawnTest {
-    private Launcher launcher;
-    private ProcessResources before;
-
-    @BeforeEach
-    void start() throws Exception {
-        before = ProcessResources.baseline();
-        launcher = Launcher.create();
-    }
-
-    @AfterEach
-    void stop() {
-        launcher.close();
-        ProcessResources.now().assertNothingLeakedSince(before);
-    }
-
+class SpawnTest extends LeakCheckedTest {
     private Exit run(Command command) throws Exception {
         return launcher.spawn(command).waitFor();
     }

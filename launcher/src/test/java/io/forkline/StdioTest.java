@@ -21,27 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class StdioTest {
-    private Launcher launcher;
-    private ProcessResources before;
-
-    @BeforeEach
-    void start() throws Exception {
-        before = ProcessResources.baseline();
-        launcher = Launcher.create();
-    }
-
-    @AfterEach
-    void stop() {
-        launcher.close();
-        ProcessResources.now().assertNothingLeakedSince(before);
-    }
-
+class StdioTest extends LeakCheckedTest {
     @Test
     void captureKeepsUpToTheLimitAndCountsTheRest() throws Exception {
         Exit exit = launcher.spawn(Command.of("sh", "-c", "head -c 100000 /dev/zero; echo err >&2")
