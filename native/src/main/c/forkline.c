@@ -484,11 +484,17 @@ static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_sp
         return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
     }
     /* Same two-pass shuffle as the clone3 child (child_map_fds), expressed as file actions. */
-    int32_t highest_target = 2;
-    for (int32_t i = 0; i < r->nfds && err == 0; i++)
+    int32_t highest_target = 2, highest_fd = 2;
+    for (int32_t i = 0; i < r->nfds; i++) {
         if (r->fds[i].target > highest_target)
             highest_target = r->fds[i].target;
-    int32_t spare = highest_target + 1 + r->nfds; /* scratch fds above every target */
+        if (r->fds[i].source > highest_fd)
+            highest_fd = r->fds[i].source;
+    }
+    if (highest_target > highest_fd)
+        highest_fd = highest_target;
+    /* Scratch fds above every source and target, so parking one clobbers nothing still needed. */
+    int32_t spare = highest_fd + 1;
     for (int32_t i = 0; i < r->nfds && err == 0; i++)
         if (r->fds[i].source != r->fds[i].target && r->fds[i].source <= highest_target)
             err = posix_spawn_file_actions_adddup2(&actions, r->fds[i].source, spare + i);
