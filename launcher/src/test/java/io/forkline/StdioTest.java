@@ -57,6 +57,20 @@ class StdioTest extends LeakCheckedTest {
     }
 
     @Test
+    void mergeWithAnInheritedStdoutPointsStderrAtTheSameFile(@TempDir Path dir) throws Exception {
+        // stdout inherited, stderr merged: the child's fd 1 is the source of its fd 2, which the
+        // shim must move out of the way before dup3. Both spawn paths are checked.
+        for (boolean posix : new boolean[] {false, true}) {
+            Path out = dir.resolve("out-" + posix);
+            Command command = Command.of("sh", "-c", "echo to-stderr >&2")
+                    .stdout(Stdio.writeTo(out)).stderr(Stdio.mergeIntoStdout());
+            if (posix) command.usePosixSpawn();
+            assertThat(launcher.spawn(command).waitFor().success()).isTrue();
+            assertThat(Files.readString(out)).isEqualTo("to-stderr\n");
+        }
+    }
+
+    @Test
     void discardIsDevNull() throws Exception {
         Exit exit = launcher.spawn(Command.of("sh", "-c", "r=$(readlink /proc/$$/fd/0 /proc/$$/fd/1); echo \"$r\" >&2")
                 .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.capture(1000))).waitFor();
