@@ -57,10 +57,14 @@ class StdioTest extends LeakCheckedTest {
     }
 
     @Test
-    void mergeWithAnInheritedStdoutPointsStderrAtTheSameFile(@TempDir Path dir) throws Exception {
-        // stdout inherited, stderr merged: the child's fd 1 is the source of its fd 2, which the
-        // shim must move out of the way before dup3. Both spawn paths are checked.
+    void mergeSendsStderrToTheSameFileOnBothSpawnPaths(@TempDir Path dir) throws Exception {
         for (boolean posix : new boolean[] {false, true}) {
+            // stdout inherited: the child's own fd 1 is the source of its fd 2.
+            Command inherited = Command.of("sh", "-c",
+                    "[ \"$(readlink /proc/$$/fd/1)\" = \"$(readlink /proc/$$/fd/2)\" ]").stderr(Stdio.mergeIntoStdout());
+            if (posix) inherited.usePosixSpawn();
+            assertThat(launcher.spawn(inherited).waitFor().exitCode()).as("fd 2 is fd 1 (posix=%s)", posix).isZero();
+
             Path out = dir.resolve("out-" + posix);
             Command command = Command.of("sh", "-c", "echo to-stderr >&2")
                     .stdout(Stdio.writeTo(out)).stderr(Stdio.mergeIntoStdout());
