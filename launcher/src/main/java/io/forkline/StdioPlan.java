@@ -8,9 +8,9 @@ import java.util.Map;
 
 /**
  * The fds one spawn needs, opened in the parent before the clone, all close-on-exec: files,
- * /dev/null, pipes, and the directory of the cgroup the child is born in. It records which fd becomes which in the child, which fds the parent
- * closes once the child has them, and which pipe ends the parent keeps. If anything fails,
- * {@link #closeAll()} leaves nothing open.
+ * /dev/null, pipes, and the directory of the cgroup the child is born in. It records which fd
+ * becomes which in the child, which fds the parent closes once the child has them, and which
+ * pipe ends the parent keeps. If anything fails, {@link #closeAll()} leaves nothing open.
  */
 final class StdioPlan {
     final Stdio stdin;
@@ -46,7 +46,8 @@ final class StdioPlan {
                 plan.map(passed.getValue(), passed.getKey());
             }
             if (bornIntoCgroup) {
-                plan.cgroupFd = plan.closeLater(Shim.open(command.cgroupDirectory().toString(), Shim.O_RDONLY | Shim.O_DIRECTORY, 0));
+                String group = command.cgroupDirectory().toString();
+                plan.cgroupFd = plan.closeLater(Shim.open(group, Shim.O_RDONLY | Shim.O_DIRECTORY, 0));
             }
             return plan;
         } catch (SyscallException | RuntimeException e) {
