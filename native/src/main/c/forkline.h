@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 2
+#define FL_ABI_VERSION 3
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */
@@ -33,6 +33,7 @@ enum fl_spawn_flags {
     FL_UMASK = 1 << 2,             /* apply `umask` */
     FL_INTO_CGROUP = 1 << 3,       /* clone3 CLONE_INTO_CGROUP with `cgroup_fd` */
     FL_FORCE_POSIX_SPAWN = 1 << 4, /* take the fallback path (tests, and hosts that want it) */
+    FL_SHARE_FD_TABLE = 1 << 5,    /* CLONE_FILES, then close_range(unshare_below, ~0, UNSHARE) */
 };
 
 struct fl_spawn_request {
@@ -51,6 +52,7 @@ struct fl_spawn_request {
     int32_t pdeathsig;
     int32_t umask;
     int32_t cgroup_fd;
+    int32_t unshare_below; /* with FL_SHARE_FD_TABLE: every fd the child needs is below this */
 };
 
 /* Which step failed. Java maps each to the syscall it names. */
@@ -107,6 +109,7 @@ enum fl_layout_item {
     FL_LAYOUT_RLIMIT_SIZE,
     FL_LAYOUT_REQUEST_CGROUP_FD,
     FL_LAYOUT_EXIT_MAXRSS,
+    FL_LAYOUT_REQUEST_UNSHARE_BELOW,
 };
 
 enum fl_counter { FL_COUNTER_LIVE_STACKS = 0, FL_COUNTER_FALLBACKS = 1, FL_COUNTER_CLONE3_USABLE = 2 };
@@ -126,6 +129,7 @@ FL_API int fl_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, u
 FL_API int fl_epoll_wait(int32_t epfd, uint64_t *tokens, uint32_t *events, int32_t max, int32_t timeout_ms);
 FL_API int fl_eventfd(void);
 FL_API int fl_dup(int32_t fd);
+FL_API int fl_dup3(int32_t fd, int32_t target);
 FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms);
 FL_API int64_t fl_layout(int32_t item);
 FL_API int64_t fl_counter(int32_t which);

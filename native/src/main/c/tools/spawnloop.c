@@ -8,12 +8,14 @@
  * adds nothing to the cost of a spawn; if it beats it, it is because clone3 with CLONE_PIDFD and
  * CLONE_CLEAR_SIGHAND does less than posix_spawn (no per-spawn stack mmap, no sigaction loop).
  *
- * Usage: forkline-spawnloop N CONCURRENCY WARMUP [PATH]
+ * Usage: forkline-spawnloop N CONCURRENCY WARMUP [PATH [OPEN_FDS]]
+ * OPEN_FDS extra close-on-exec fds are opened first, to stand for a busy process's sockets.
  * Prints two lines: n=… concurrency=… elapsed_ns=… p50_ns=… p99_ns=… max_ns=…, where each latency
  * is the time until posix_spawn returned, and latencies_ns= with every latency, comma-separated,
  * so that the caller can pool several runs. Warm-up spawns run first and are not counted.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -80,7 +82,7 @@ static int by_value(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s N CONCURRENCY WARMUP [PATH]\n", argv[0]);
+        fprintf(stderr, "usage: %s N CONCURRENCY WARMUP [PATH [OPEN_FDS]]\n", argv[0]);
         return 2;
     }
     long n = atol(argv[1]);
@@ -88,6 +90,13 @@ int main(int argc, char **argv)
     long warmup = atol(argv[3]);
     if (argc > 4)
         path = argv[4];
+    long open_fds = argc > 5 ? atol(argv[5]) : 0;
+    for (long i = 0; i < open_fds; i++) {
+        if (open("/dev/null", O_RDONLY | O_CLOEXEC) < 0) {
+            perror("forkline-spawnloop: open /dev/null");
+            return 2;
+        }
+    }
     if (n <= 0 || concurrency <= 0 || warmup < 0) {
         fprintf(stderr, "forkline-spawnloop: N and CONCURRENCY must be > 0, WARMUP >= 0\n");
         return 2;

@@ -53,6 +53,8 @@ public final class Launcher implements AutoCloseable {
     private final ShutdownPolicy shutdownPolicy;
     private final Duration closeTimeout;
     private final EventLoop loop;
+    private final FdSlots fdSlots;
+    private final AtomicLong sharedTableSpawns = new AtomicLong();
     private final Map<String, String> jvmEnvironment = System.getenv();
     private final Set<Child> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong spawns = new AtomicLong();
@@ -75,7 +77,13 @@ public final class Launcher implements AutoCloseable {
         this.name = builder.name != null ? builder.name : "forkline-" + INSTANCES.incrementAndGet();
         this.shutdownPolicy = builder.shutdownPolicy;
         this.closeTimeout = builder.closeTimeout;
-        this.loop = new EventLoop(name + "-reaper");
+        this.fdSlots = new FdSlots(FdSlots.DEFAULT_COUNT);
+        try {
+            this.loop = new EventLoop(name + "-reaper");
+        } catch (SyscallException | RuntimeException e) {
+            fdSlots.close();
+            throw e;
+        }
     }
 
     /**
@@ -154,24 +162,34 @@ public final class Launcher implements AutoCloseable {
         SpawnEvent event = new SpawnEvent();
         event.begin();
         StdioPlan plan = null;
+        int[] slots = null;
         try {
             String path = ExecutableResolver.resolve(argv.get(0), command.childPath(jvmEnvironment), command.cwd());
             boolean bornIntoCgroup = command.cgroupDirectory() != null && !command.isPosixSpawn() && Shim.clone3Usable();
             plan = StdioPlan.open(command, this, bornIntoCgroup);
             boolean leadsGroup = command.isNewSession() || command.isNewProcessGroup();
+            int[] fdMap = plan.fdMap();
+            slots = fdSlots.place(fdMap);
             Spawned spawned = Shim.spawn(new SpawnSpec(
                     path,
                     argv,
                     command.inheritsEnvironmentUnchanged() ? null : command.environment(jvmEnvironment),
                     command.cwd() == null ? null : command.cwd().toString(),
-                    plan.fdMap(),
+                    fdMap,
                     command.passedFds().keySet().stream().mapToInt(Integer::intValue).toArray(),
                     rlimits(command),
-                    flags(command) | (bornIntoCgroup ? Shim.FLAG_INTO_CGROUP : 0),
+                    flags(command) | (bornIntoCgroup ? Shim.FLAG_INTO_CGROUP : 0)
+                            | (slots != null ? Shim.FLAG_SHARE_FD_TABLE : 0),
                     0,
                     command.parentDeathSignalNumber(),
                     Math.max(command.umaskValue(), 0),
-                    plan.cgroupFd));
+                    plan.cgroupFd,
+                    FdSlots.bound(fdMap)));
+            if (slots != null) {
+                fdSlots.release(slots);
+                slots = null;
+                sharedTableSpawns.incrementAndGet();
+            }
             plan.closeChildEnds();
             spawns.incrementAndGet();
             if (spawned.usedFallback()) fallbackSpawns.incrementAndGet();
@@ -192,6 +210,7 @@ public final class Launcher implements AutoCloseable {
             }
             return child;
         } catch (SyscallException e) {
+            if (slots != null) fdSlots.release(slots);
             if (plan != null) plan.closeAll();
             if (command.cgroupDirectory() != null && e.syscall().equals("clone3")) {
                 // CLONE_INTO_CGROUP errors (EBADF: not a cgroup v2 directory; EACCES; EBUSY:
@@ -205,6 +224,7 @@ public final class Launcher implements AutoCloseable {
             }
             throw new SpawnException(e, argv);
         } catch (RuntimeException | Error e) {
+            if (slots != null) fdSlots.release(slots);
             if (plan != null) plan.closeAll();
             throw e;
         }
@@ -350,6 +370,11 @@ public final class Launcher implements AutoCloseable {
         return fallbackSpawns.get();
     }
 
+    /** @return spawns whose child was born sharing the fd table and copied only the fds it needed */
+    long sharedFdTableSpawnCount() {
+        return sharedTableSpawns.get();
+    }
+
     /** @return how many children were moved into their cgroup after the spawn instead of born there */
     public long migratedSpawnCount() {
         return migratedSpawns.get();
@@ -405,6 +430,7 @@ public final class Launcher implements AutoCloseable {
         live.clear();
         if (devNull >= 0) Shim.close(devNull);
         devNull = -1;
+        fdSlots.close();
     }
 
     @Override

@@ -185,6 +185,30 @@ class StdioTest extends LeakCheckedTest {
     }
 
     @Test
+    void aJvmWithThousandsOfFdsOpenSpawnsWithoutCopyingThem(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "");
+        List<java.nio.channels.FileChannel> crowd = new java.util.ArrayList<>();
+        int[] passed = io.forkline.sys.ffm.Shim.pipe();
+        try {
+            for (int i = 0; i < 3000; i++) crowd.add(java.nio.channels.FileChannel.open(file));
+            long sharedBefore = launcher.sharedFdTableSpawnCount();
+            Child child = launcher.spawn(Command.of("sh", "-c", "echo out; echo err >&2; ls /proc/$$/fd | sort -n | tr '\\n' ' '")
+                    .stdin(Stdio.pipe()).stdout(Stdio.capture(1000)).stderr(Stdio.capture(1000)).passFd(passed[1], 9));
+            child.stdin().close();
+            Exit exit = child.waitFor();
+            assertThat(exit.stderr().text()).isEqualTo("err\n");
+            // ls lists the shell's fds: 0-2, the passed 9, and the one ls's own directory stream
+            // does not show because it reads another process's table.
+            assertThat(exit.stdout().text()).isEqualTo("out\n0 1 2 9 ");
+            assertThat(launcher.sharedFdTableSpawnCount()).isEqualTo(sharedBefore + 1);
+        } finally {
+            for (java.nio.channels.FileChannel channel : crowd) channel.close();
+            io.forkline.sys.ffm.Shim.close(passed[0]);
+            io.forkline.sys.ffm.Shim.close(passed[1]);
+        }
+    }
+
+    @Test
     void aLiveChildHoldsOnlyItsOwnFds() throws Exception {
         Child child = launcher.spawn(Command.of("sleep", "30").stdout(Stdio.discard()));
         try {

@@ -47,6 +47,12 @@ final class BenchSpawnCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--open-fds", defaultValue = "0",
+            description = "Hold this many extra fds open while measuring, in this JVM and in the C loop's process, "
+                    + "as a busy service holds sockets: spawn cost then depends on how the fd table is handled "
+                    + "(default ${DEFAULT-VALUE}).")
+    int openFds;
+
     @Option(names = "--json", description = "Print a JSON array of {engine, concurrency, n, spawns_per_sec, start_p50_us, start_p99_us, start_max_us}.")
     boolean json;
 
@@ -62,6 +68,17 @@ final class BenchSpawnCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rounds must be 1.." + n + ", got " + rounds);
         }
         int warmup = Math.min(n / 10 / rounds, 200);
+        List<java.nio.channels.FileChannel> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < openFds; i++) held.add(java.nio.channels.FileChannel.open(java.nio.file.Path.of("/dev/null")));
+            SpawnEngine.openFds = openFds;
+            return measure(chosen, warmup);
+        } finally {
+            for (java.nio.channels.FileChannel channel : held) channel.close();
+        }
+    }
+
+    private int measure(List<SpawnEngine> chosen, int warmup) throws Exception {
         java.util.Map<String, List<SpawnResult>> runs = new java.util.LinkedHashMap<>();
         for (SpawnEngine engine : chosen) {
             if (engineWarmup <= 0) break;

@@ -55,7 +55,7 @@ enum SpawnEngine {
             Path binary = NativeTool.extract("forkline-spawnloop");
             try {
                 Process process = new ProcessBuilder(binary.toString(), String.valueOf(n), String.valueOf(concurrency),
-                        String.valueOf(warmup), path).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                        String.valueOf(warmup), path, String.valueOf(openFds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                 String out;
                 try (InputStream stdout = process.getInputStream()) {
                     out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -82,6 +82,9 @@ enum SpawnEngine {
     }
 
     abstract SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception;
+
+    /** Extra fds the C loop opens in its own process, to match what the CLI holds open in the JVM. */
+    static volatile int openFds;
 
     String cliName() {
         return name().toLowerCase(java.util.Locale.ROOT);

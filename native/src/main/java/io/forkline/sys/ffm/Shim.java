@@ -33,6 +33,11 @@ public final class Shim {
     public static final int FLAG_INTO_CGROUP = 1 << 3;
     /** Take the posix_spawn path even though clone3 works. */
     public static final int FLAG_FORCE_POSIX_SPAWN = 1 << 4;
+    /**
+     * Born sharing the fd table (CLONE_FILES); the child's first act unshares only the fds below
+     * {@link SpawnSpec#unshareBelow()}, so the JVM's other fds are neither copied nor closed.
+     */
+    public static final int FLAG_SHARE_FD_TABLE = 1 << 5;
 
     /** {@code EPOLL_CTL_ADD}. */
     public static final int EPOLL_CTL_ADD = 1;
@@ -68,8 +73,8 @@ public final class Shim {
     /** {@code O_NOFOLLOW}. */
     public static final int O_NOFOLLOW = 0400000;
 
-    private static final int ABI_VERSION = 2;
-    private static final long REQUEST_SIZE = 88;
+    private static final int ABI_VERSION = 3;
+    private static final long REQUEST_SIZE = 96;
     private static final long RESULT_SIZE = 24;
     private static final long EXIT_SIZE = 40;
     private static final long RLIMIT_SIZE = 24;
@@ -99,6 +104,7 @@ public final class Shim {
             "fl_epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = NativeLibrary.quick("fl_eventfd", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle DUP = NativeLibrary.quick("fl_dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle DUP3 = NativeLibrary.quick("fl_dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL_READABLE =
             NativeLibrary.blocking("fl_poll_readable", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle LAYOUT = NativeLibrary.quick("fl_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
@@ -122,12 +128,12 @@ public final class Shim {
     private static void verifyLayout() {
         long[][] expected = {
             {0, ABI_VERSION}, {1, REQUEST_SIZE}, {2, RESULT_SIZE}, {3, EXIT_SIZE}, {4, 8}, {5, RLIMIT_SIZE},
-            {6, 84}, {7, 32},
+            {6, 84}, {7, 32}, {8, 88},
         };
         String[] names = {
             "FL_ABI_VERSION", "sizeof(fl_spawn_request)", "sizeof(fl_spawn_result)", "sizeof(fl_exit)",
             "sizeof(fl_fd_map)", "sizeof(fl_rlimit)", "offsetof(fl_spawn_request, cgroup_fd)",
-            "offsetof(fl_exit, maxrss_kb)",
+            "offsetof(fl_exit, maxrss_kb)", "offsetof(fl_spawn_request, unshare_below)",
         };
         for (long[] item : expected) {
             long actual;
@@ -192,6 +198,8 @@ public final class Shim {
             request.set(JAVA_INT, 76, spec.parentDeathSignal());
             request.set(JAVA_INT, 80, spec.umask());
             request.set(JAVA_INT, 84, spec.cgroupFd());
+            request.set(JAVA_INT, 88, spec.unshareBelow());
+            request.set(JAVA_INT, 92, 0);
 
             MemorySegment result = arena.allocate(RESULT_SIZE, 4);
             int rc = (int) SPAWN.invokeExact(request, result);
@@ -376,6 +384,17 @@ public final class Shim {
         int rc = callInt(DUP, fd);
         if (rc < 0) throw Errors.syscall("fcntl(F_DUPFD_CLOEXEC)", rc, null);
         return rc;
+    }
+
+    /** Makes {@code target} refer to what {@code fd} refers to, close-on-exec (dup3). */
+    public static void dup3(int fd, int target) throws SyscallException {
+        int rc;
+        try {
+            rc = (int) DUP3.invokeExact(fd, target);
+        } catch (Throwable t) {
+            throw new AssertionError("fl_dup3", t);
+        }
+        if (rc < 0) throw Errors.syscall("dup3", rc, null);
     }
 
     /**

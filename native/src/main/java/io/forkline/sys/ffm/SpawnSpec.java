@@ -19,6 +19,7 @@ import java.util.List;
  * @param parentDeathSignal the signal sent when the parent thread dies, or 0
  * @param umask the umask with {@link Shim#FLAG_UMASK}
  * @param cgroupFd a directory fd of the cgroup to be born in, with {@link Shim#FLAG_INTO_CGROUP}
+ * @param unshareBelow with {@link Shim#FLAG_SHARE_FD_TABLE}: every source in {@code fdMap} is below this
  */
 public record SpawnSpec(
         String path,
@@ -32,4 +33,5 @@ public record SpawnSpec(
         int pgid,
         int parentDeathSignal,
         int umask,
-        int cgroupFd) {}
+        int cgroupFd,
+        int unshareBelow) {}
