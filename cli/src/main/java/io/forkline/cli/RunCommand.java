@@ -34,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--new-session", description = "Run it in a new session (and process group).")
     boolean newSession;
 
+    @Option(names = "--cgroup", description = "A cgroup v2 directory to start it in (born there with CLONE_INTO_CGROUP).")
+    Path cgroup;
+
     @Option(names = "--json", description = "Print the exit as JSON on stdout after the command ends.")
     boolean json;
 
@@ -51,6 +54,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (timeout != null) command.timeout(parseDuration(timeout));
         if (newSession) command.newSession();
+        if (cgroup != null) command.cgroup(cgroup);
         try (Launcher launcher = Launcher.create()) {
             Exit exit = launcher.spawn(command).waitFor();
             if (json) System.out.println(Json.object(json(exit)));

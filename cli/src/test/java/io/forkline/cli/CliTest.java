@@ -89,6 +89,28 @@ class CliTest {
     }
 
     @Test
+    void runCanStartACommandInACgroup() throws Exception {
+        java.nio.file.Path v2 = java.nio.file.Path.of("/sys/fs/cgroup/unified");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isWritable(v2.resolve("cgroup.procs")),
+                "needs a writable cgroup2 mount at " + v2 + " (a hybrid host, as root)");
+        java.nio.file.Path group = java.nio.file.Files.createDirectory(v2.resolve("forkline-test-cli-" + System.nanoTime()));
+        try {
+            Object[] result = cli("run", "--cgroup", group.toString(), "--", "sh", "-c",
+                    "grep -q '^0::/" + group.getFileName() + "$' /proc/self/cgroup");
+            assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        } finally {
+            for (int i = 0; i < 100; i++) {
+                try {
+                    java.nio.file.Files.delete(group);
+                    break;
+                } catch (java.nio.file.FileSystemException busy) {
+                    Thread.sleep(20);
+                }
+            }
+        }
+    }
+
+    @Test
     void durationsReadLikeHumansWriteThem() {
         assertThat(RunCommand.parseDuration("500ms").toMillis()).isEqualTo(500);
         assertThat(RunCommand.parseDuration("1.5s").toMillis()).isEqualTo(1500);
