@@ -6,6 +6,9 @@ import io.forkline.sys.ffm.Errors;
 import io.forkline.sys.ffm.Shim;
 import io.forkline.sys.ffm.SpawnSpec;
 import io.forkline.sys.ffm.Spawned;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -247,14 +250,14 @@ public final class Launcher implements AutoCloseable {
      * The fallback placement: write the pid to cgroup.procs. A child that cannot be moved is
      * killed and reaped, so that it never runs outside the group it was meant for.
      */
-    private void migrate(Child child, java.nio.file.Path group) throws SyscallException {
+    private void migrate(Child child, Path group) throws SyscallException {
         String procs = group.resolve("cgroup.procs").toString();
         try {
             int fd = Shim.open(procs, Shim.O_WRONLY, 0);
-            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                java.lang.foreign.MemorySegment pid = arena.allocateFrom(String.valueOf(child.pid()));
-                long written = Shim.write(fd, pid, pid.byteSize() - 1);
-                if (written < 0) throw Errors.syscall("write", io.forkline.sys.ffm.Errno.EAGAIN, procs);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment pid = arena.allocateFrom(String.valueOf(child.pid()));
+                // A blocking fd: a write either takes the whole pid or fails with an errno.
+                Shim.write(fd, pid, pid.byteSize() - 1);
             } finally {
                 Shim.close(fd);
             }
