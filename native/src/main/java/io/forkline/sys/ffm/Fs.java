@@ -1,0 +1,252 @@
+package io.forkline.sys.ffm;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.forkline.sys.SyscallException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The typed facade over {@code cgroupfs.c}: file operations relative to directory fds, for the
+ * cgroup module. Every name is resolved under a directory fd ({@code openat}, {@code mkdirat},
+ * {@code unlinkat}), every fd is close-on-exec, and every {@code -errno} leaves through
+ * {@link Errors}, naming the path the caller shows for that file.
+ *
+ * <p>Reading or writing a small file is one downcall (open, read or write, close), so that a
+ * cgroup limit write is a single call whose errno is the kernel's verdict on the value.
+ */
+public final class Fs {
+    /** {@code O_PATH}. */
+    public static final int O_PATH = 010000000;
+    /** {@code AT_REMOVEDIR} for {@link #unlinkAt}. */
+    public static final int AT_REMOVEDIR = 0x200;
+    /** {@code W_OK} for {@link #accessAt}. */
+    public static final int W_OK = 2;
+    /** {@code IN_MODIFY}. */
+    public static final int IN_MODIFY = 0x2;
+    /** {@code IN_DELETE_SELF}. */
+    public static final int IN_DELETE_SELF = 0x400;
+    /** {@code IN_IGNORED}: the watch is gone (file deleted, or filesystem unmounted). */
+    public static final int IN_IGNORED = 0x8000;
+    /** {@code CGROUP2_SUPER_MAGIC} from linux/magic.h. */
+    public static final long CGROUP2_SUPER_MAGIC = 0x63677270L;
+    /** {@code CGROUP_SUPER_MAGIC} from linux/magic.h: a cgroup v1 hierarchy. */
+    public static final long CGROUP_SUPER_MAGIC = 0x27e0ebL;
+    /** {@code ST_RDONLY} in {@code statfs.f_flags}. */
+    public static final long ST_RDONLY = 1;
+
+    /** {@code ENODEV}: a cgroup file whose group is being removed. */
+    public static final int ENODEV = 19;
+    /** {@code ENOSPC}. */
+    public static final int ENOSPC = 28;
+    /** {@code EROFS}. */
+    public static final int EROFS = 30;
+    /** {@code ENOTEMPTY}. */
+    public static final int ENOTEMPTY = 39;
+    /** {@code ELOOP}: O_NOFOLLOW met a symlink. */
+    public static final int ELOOP = 40;
+
+    /** How much {@link #readAt} reads at most: cgroup interface files are far smaller. */
+    private static final int READ_LIMIT = 64 * 1024;
+
+    private static final MethodHandle OPENAT =
+            NativeLibrary.blocking("fl_openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKDIRAT =
+            NativeLibrary.blocking("fl_mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle UNLINKAT =
+            NativeLibrary.blocking("fl_unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle FACCESSAT =
+            NativeLibrary.blocking("fl_faccessat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle READ_AT = NativeLibrary.blocking(
+            "fl_read_at", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE_AT = NativeLibrary.blocking(
+            "fl_write_at", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FSTATFS =
+            NativeLibrary.quick("fl_fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle INOTIFY_INIT = NativeLibrary.quick("fl_inotify_init", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle INOTIFY_ADD_WATCH = NativeLibrary.blocking(
+            "fl_inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+
+    private Fs() {}
+
+    /**
+     * The type and mount flags of the filesystem an fd lives on.
+     *
+     * @param magic {@code f_type}, such as {@link #CGROUP2_SUPER_MAGIC}
+     * @param flags {@code f_flags}, such as {@link #ST_RDONLY}
+     */
+    public record FsInfo(long magic, long flags) {
+        /** @return whether the mount is read-only */
+        public boolean readOnly() {
+            return (flags & ST_RDONLY) != 0;
+        }
+    }
+
+    /**
+     * Opens {@code name} under {@code dirfd}; O_CLOEXEC is always added.
+     *
+     * @param dirfd a directory fd, or {@code AT_FDCWD} (-100) for an absolute {@code name}
+     * @param flags open flags; pass {@code O_NOFOLLOW|O_DIRECTORY} where a directory is meant
+     * @param shownAs the path that errors name
+     * @return the fd
+     * @throws SyscallException from openat
+     */
+    public static int openAt(int dirfd, String name, int flags, String shownAs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) OPENAT.invokeExact(dirfd, arena.allocateFrom(name), flags);
+            if (rc < 0) throw Errors.syscall("openat", rc, shownAs);
+            return rc;
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_openat", t);
+        }
+    }
+
+    /** Opens the directory {@code name} under {@code dirfd}, O_RDONLY|O_DIRECTORY|O_NOFOLLOW. */
+    public static int openDirAt(int dirfd, String name, String shownAs) throws SyscallException {
+        return openAt(dirfd, name, Shim.O_RDONLY | Shim.O_DIRECTORY | Shim.O_NOFOLLOW, shownAs);
+    }
+
+    /** mkdirat. */
+    public static void mkdirAt(int dirfd, String name, int mode, String shownAs) throws SyscallException {
+        int rc = callInt(MKDIRAT, dirfd, name, mode);
+        if (rc < 0) throw Errors.syscall("mkdirat", rc, shownAs);
+    }
+
+    /** unlinkat; {@link #AT_REMOVEDIR} removes a directory (a cgroup). */
+    public static void unlinkAt(int dirfd, String name, int flags, String shownAs) throws SyscallException {
+        int rc = callInt(UNLINKAT, dirfd, name, flags);
+        if (rc < 0) throw Errors.syscall(flags == AT_REMOVEDIR ? "rmdir" : "unlinkat", rc, shownAs);
+    }
+
+    /**
+     * faccessat with the effective ids, not following a final symlink.
+     *
+     * @return 0 when allowed, else {@code -errno} (for example {@code -EROFS} or {@code -EACCES})
+     */
+    public static int accessAt(int dirfd, String name, int mode) {
+        return callInt(FACCESSAT, dirfd, name, mode);
+    }
+
+    /**
+     * Reads a small file under {@code dirfd} whole (up to 64 KiB), as UTF-8.
+     *
+     * @throws SyscallException from openat or read
+     */
+    public static String readAt(int dirfd, String name, String shownAs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(READ_LIMIT);
+            long rc = (long) READ_AT.invokeExact(dirfd, arena.allocateFrom(name), buffer, (long) READ_LIMIT);
+            if (rc < 0) throw Errors.syscall("read", rc, shownAs);
+            if (rc == READ_LIMIT) {
+                throw Errors.syscall("read", Errno.E2BIG, shownAs, "larger than " + READ_LIMIT + " bytes");
+            }
+            return new String(buffer.asSlice(0, rc).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_read_at", t);
+        }
+    }
+
+    /**
+     * Writes {@code value} to the file under {@code dirfd} in one write(2).
+     *
+     * @throws SyscallException from openat or write, naming the value written
+     */
+    public static void writeAt(int dirfd, String name, String value, String shownAs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            MemorySegment buffer = arena.allocateFrom(JAVA_BYTE, bytes);
+            long rc = (long) WRITE_AT.invokeExact(dirfd, arena.allocateFrom(name), buffer, (long) bytes.length);
+            if (rc < 0) throw Errors.syscall("write", rc, shownAs, "value \"" + value.strip() + "\"");
+            if (rc != bytes.length) {
+                throw Errors.syscall("write", Errno.EINVAL, shownAs,
+                        "short write of \"" + value.strip() + "\": " + rc + " of " + bytes.length + " bytes");
+            }
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_write_at", t);
+        }
+    }
+
+    /** fstatfs: the filesystem type and mount flags of {@code fd}. */
+    public static FsInfo fstatfs(int fd, String shownAs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_LONG, 2);
+            int rc = (int) FSTATFS.invokeExact(fd, out);
+            if (rc < 0) throw Errors.syscall("fstatfs", rc, shownAs);
+            return new FsInfo(out.getAtIndex(JAVA_LONG, 0), out.getAtIndex(JAVA_LONG, 1));
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_fstatfs", t);
+        }
+    }
+
+    /** @return a new inotify fd, close-on-exec and non-blocking */
+    public static int inotifyInit() throws SyscallException {
+        int rc;
+        try {
+            rc = (int) INOTIFY_INIT.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError("fl_inotify_init", t);
+        }
+        if (rc < 0) throw Errors.syscall("inotify_init1", rc, null);
+        return rc;
+    }
+
+    /**
+     * Watches the file {@code name} under {@code dirfd}.
+     *
+     * @return the watch descriptor
+     */
+    public static int inotifyAddWatch(int inotifyFd, int dirfd, String name, int mask, String shownAs)
+            throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) INOTIFY_ADD_WATCH.invokeExact(inotifyFd, dirfd, arena.allocateFrom(name), mask);
+            if (rc < 0) throw Errors.syscall("inotify_add_watch", rc, shownAs);
+            return rc;
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_inotify_add_watch", t);
+        }
+    }
+
+    /**
+     * Reads and discards every pending inotify event.
+     *
+     * @return the OR of the masks of the events read
+     */
+    public static int drainInotify(int inotifyFd) throws SyscallException {
+        int masks = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(4096, 8);
+            for (;;) {
+                long n = Shim.read(inotifyFd, buffer, buffer.byteSize());
+                if (n <= 0) return masks;
+                // struct inotify_event { int wd; uint32_t mask; uint32_t cookie; uint32_t len; char name[]; }
+                for (long at = 0; at + 16 <= n; at += 16 + Integer.toUnsignedLong(buffer.get(JAVA_INT, at + 12))) {
+                    masks |= buffer.get(JAVA_INT, at + 4);
+                }
+            }
+        }
+    }
+
+    private static int callInt(MethodHandle handle, int fd, String name, int arg) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) handle.invokeExact(fd, arena.allocateFrom(name), arg);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+}
