@@ -1,0 +1,52 @@
+package io.forkline.cgroup;
+
+import java.util.Map;
+
+/**
+ * A group's accounting, read in one {@link Cgroup#stats()} call. Parts whose controller is not
+ * driven on this host are {@code null}, never zero, and each part says which hierarchy it came from.
+ *
+ * @param cpu CPU time, from the v2 group's cpu.stat (always there: the core keeps it without
+ *     the cpu controller)
+ * @param memory memory use, or {@code null} when the memory controller is not enabled on v2
+ * @param pids task counts, or {@code null} when pids is neither on v2 nor on a v1 hierarchy
+ */
+public record Stats(Cpu cpu, Memory memory, Pids pids) {
+    /**
+     * CPU time in microseconds.
+     *
+     * @param usageMicros user plus system
+     * @param userMicros user
+     * @param systemMicros system
+     * @param hierarchy where it was read
+     */
+    public record Cpu(long usageMicros, long userMicros, long systemMicros, Hierarchy hierarchy) {}
+
+    /**
+     * Memory, from memory.current, memory.peak and memory.events (v2 only).
+     *
+     * @param currentBytes memory.current
+     * @param peakBytes memory.peak, or -1 where the kernel lacks it (before 5.19)
+     * @param events memory.events: low, high, max, oom, oom_kill, ...
+     */
+    public record Memory(long currentBytes, long peakBytes, Map<String, Long> events) {
+        public Memory {
+            events = Map.copyOf(events);
+        }
+
+        /** @return memory.events oom_kill: tasks the OOM killer killed in this group */
+        public long oomKills() {
+            return events.getOrDefault("oom_kill", 0L);
+        }
+    }
+
+    /**
+     * Tasks, from pids.current, pids.peak and pids.events.
+     *
+     * @param current pids.current
+     * @param peak pids.peak, or -1 where the kernel lacks it
+     * @param forkFailures pids.events "max": forks refused because pids.max was reached
+     * @param hierarchy where it was read
+     */
+    public record Pids(long current, long peak, long forkFailures, Hierarchy hierarchy) {}
+}
