@@ -348,12 +348,23 @@ public final class Cgroup implements AutoCloseable {
 
     /**
      * Removes the group's directories (v1 first, then v2) and closes its fds. The group must be
-     * empty: a populated group is EBUSY, and stays open.
+     * empty: a populated group is EBUSY before any directory is touched, and stays open.
      *
      * @throws GroupRemovedException when someone else removed it already (the fds are closed)
      */
     public void remove() throws CgroupException {
         ensureOpen();
+        boolean populated;
+        try {
+            populated = populated();
+        } catch (GroupRemovedException gone) {
+            close();
+            throw gone;
+        }
+        if (populated) {
+            throw new CgroupSyscallException(io.forkline.sys.ffm.Errors.syscall("rmdir", Errno.EBUSY, v2.path.toString(),
+                    "the group still has processes: kill() and awaitEmpty() first, or destroy()"));
+        }
         CgroupException failure = null;
         for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
             try {

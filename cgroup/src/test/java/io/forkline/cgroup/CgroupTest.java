@@ -270,6 +270,21 @@ class CgroupTest {
     }
 
     @Test
+    void aPopulatedGroupIsNotRemovedAndStaysWhole() throws Exception {
+        Cgroup group = root.create("job");
+        try (TestChild child = TestChild.spawn(group, "/bin/sleep", "sleep", "30")) {
+            assertThatThrownBy(group::remove)
+                    .isInstanceOfSatisfying(CgroupSyscallException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY))
+                    .hasMessageContaining("the group still has processes");
+            assertThat(group.path()).isDirectory();
+            assertThat(group.v1Paths().get(Controller.PIDS)).isDirectory();
+            group.destroy(WAIT);
+            assertThat(group.path()).doesNotExist();
+            assertThat(child.waitFor(WAIT).status()).isEqualTo(9);
+        }
+    }
+
+    @Test
     void aGroupRemovedBySomeoneElseIsATypedErrorOnTheNextOperation() throws Exception {
         Cgroup group = root.create("job", Limits.builder().pidsMax(5).build());
         Files.delete(group.path());
