@@ -34,10 +34,11 @@
  * thread's TLS, so any libc call that writes errno, takes a lock or allocates would corrupt
  * the parent. The child therefore:
  *   - reads only memory prepared before the clone (the request, built by Java, and a context
- *     on the parent's stack), and writes only its own stack and the context's error fields;
+ *     on the parent's stack), and writes only its own stack, the context's error fields and
+ *     the source fds of the request's fd map (which belong to this one spawn);
  *   - makes raw system calls through inline assembly, never libc wrappers;
  *   - runs with every signal blocked until just before execve, when it restores the caller's
- *     mask (handlers are already SIG_DFL thanks to CLONE_CLEAR_SIGHAND).
+ *     mask (handlers are SIG_DFL by then: CLONE_CLEAR_SIGHAND, or reset by hand after clone).
  * Its steps, in order: unsharing the fd table if it was born sharing it (below), setsid or
  * setpgid, parent-death signal, the fd map (dup3), close_range of every other fd from 3 up,
  * chdir, umask, rlimits, the signal mask, execve.
