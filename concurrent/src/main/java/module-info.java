@@ -3,5 +3,5 @@
  * replaces so that users can measure the difference: see {@link io.forkline.concurrent}.
  */
 module io.forkline.concurrent {
-  exports io.forkline.concurrent;
+    exports io.forkline.concurrent;
 }

@@ -26,76 +26,76 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class IdAllocatorBenchmark {
 
-  /** Created by JMH, once per trial. */
-  public IdAllocatorBenchmark() {}
+    /** Created by JMH, once per trial. */
+    public IdAllocatorBenchmark() {}
 
-  static final int LIVE_PER_THREAD = 32;
+    static final int LIVE_PER_THREAD = 32;
 
-  /** The allocator measured. */
-  @Param({"RangeIdAllocator", "LockedCyclicIdAllocator"})
-  public String impl;
+    /** The allocator measured. */
+    @Param({"RangeIdAllocator", "LockedCyclicIdAllocator"})
+    public String impl;
 
-  IdAllocator<Object> allocator;
+    IdAllocator<Object> allocator;
 
-  /** Creates the allocator named by {@link #impl}. */
-  @Setup
-  public void setUp() {
-    allocator = switch (impl) {
-      case "RangeIdAllocator" -> new RangeIdAllocator<>();
-      case "LockedCyclicIdAllocator" -> new LockedCyclicIdAllocator<>(RangeIdAllocator.DEFAULT_CAPACITY);
-      default -> throw new IllegalArgumentException("unknown impl: " + impl);
-    };
-  }
+    /** Creates the allocator named by {@link #impl}. */
+    @Setup
+    public void setUp() {
+        allocator = switch (impl) {
+            case "RangeIdAllocator" -> new RangeIdAllocator<>();
+            case "LockedCyclicIdAllocator" -> new LockedCyclicIdAllocator<>(RangeIdAllocator.DEFAULT_CAPACITY);
+            default -> throw new IllegalArgumentException("unknown impl: " + impl);
+        };
+    }
 
-  /** A thread's live ids, oldest first in ring order. */
-  @State(Scope.Thread)
-  public static class LiveIds {
-    /** Created by JMH, once per thread. */
-    public LiveIds() {}
+    /** A thread's live ids, oldest first in ring order. */
+    @State(Scope.Thread)
+    public static class LiveIds {
+        /** Created by JMH, once per thread. */
+        public LiveIds() {}
 
-    final int[] ring = new int[LIVE_PER_THREAD];
-    final Object value = new Object();
-    int oldest;
+        final int[] ring = new int[LIVE_PER_THREAD];
+        final Object value = new Object();
+        int oldest;
 
-    /**
-     * Allocates the thread's first ids.
-     *
-     * @param benchmark the shared state holding the allocator
-     */
-    @Setup(Level.Trial)
-    public void fill(IdAllocatorBenchmark benchmark) {
-      for (int i = 0; i < ring.length; i++) {
-        ring[i] = benchmark.allocator.alloc(value);
-      }
+        /**
+         * Allocates the thread's first ids.
+         *
+         * @param benchmark the shared state holding the allocator
+         */
+        @Setup(Level.Trial)
+        public void fill(IdAllocatorBenchmark benchmark) {
+            for (int i = 0; i < ring.length; i++) {
+                ring[i] = benchmark.allocator.alloc(value);
+            }
+        }
+
+        /**
+         * Frees the thread's ids.
+         *
+         * @param benchmark the shared state holding the allocator
+         */
+        @TearDown(Level.Trial)
+        public void drain(IdAllocatorBenchmark benchmark) {
+            for (int id : ring) {
+                benchmark.allocator.free(id);
+            }
+        }
     }
 
     /**
-     * Frees the thread's ids.
+     * One operation: allocate, look up the new and the oldest id, free the oldest.
      *
-     * @param benchmark the shared state holding the allocator
+     * @param live the thread's live ids
+     * @param blackhole sinks the lookups
      */
-    @TearDown(Level.Trial)
-    public void drain(IdAllocatorBenchmark benchmark) {
-      for (int id : ring) {
-        benchmark.allocator.free(id);
-      }
+    @Benchmark
+    public void allocLookupFree(LiveIds live, Blackhole blackhole) {
+        int id = allocator.alloc(live.value);
+        blackhole.consume(allocator.lookup(id));
+        int victim = live.ring[live.oldest];
+        blackhole.consume(allocator.lookup(victim));
+        allocator.free(victim);
+        live.ring[live.oldest] = id;
+        live.oldest = (live.oldest + 1) % LIVE_PER_THREAD;
     }
-  }
-
-  /**
-   * One operation: allocate, look up the new and the oldest id, free the oldest.
-   *
-   * @param live the thread's live ids
-   * @param blackhole sinks the lookups
-   */
-  @Benchmark
-  public void allocLookupFree(LiveIds live, Blackhole blackhole) {
-    int id = allocator.alloc(live.value);
-    blackhole.consume(allocator.lookup(id));
-    int victim = live.ring[live.oldest];
-    blackhole.consume(allocator.lookup(victim));
-    allocator.free(victim);
-    live.ring[live.oldest] = id;
-    live.oldest = (live.oldest + 1) % LIVE_PER_THREAD;
-  }
 }

@@ -30,79 +30,79 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class PoolBenchmark {
 
-  /** Created by JMH, once per trial. */
-  public PoolBenchmark() {}
+    /** Created by JMH, once per trial. */
+    public PoolBenchmark() {}
 
-  static final int USES_BEFORE_DIRTY = 10;
+    static final int USES_BEFORE_DIRTY = 10;
 
-  /** The pool measured. */
-  @Param({"ReplenishingPool", "LockedOnDemandPool"})
-  public String impl;
+    /** The pool measured. */
+    @Param({"ReplenishingPool", "LockedOnDemandPool"})
+    public String impl;
 
-  /** How long creating one object sleeps, in microseconds. */
-  @Param({"50"})
-  public int createMicros;
+    /** How long creating one object sleeps, in microseconds. */
+    @Param({"50"})
+    public int createMicros;
 
-  private ObjectPool<Pooled> pool;
+    private ObjectPool<Pooled> pool;
 
-  /** A pooled object that counts its uses; only its current holder touches the count. */
-  static final class Pooled {
-    int uses;
-  }
-
-  final class SlowFactory implements PooledObjectFactory<Pooled> {
-    @Override
-    public Pooled create() {
-      // parkNanos may return early; sleep until the full time has passed.
-      long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(createMicros);
-      for (long left; (left = deadline - System.nanoTime()) > 0; ) {
-        LockSupport.parkNanos(left);
-      }
-      return new Pooled();
+    /** A pooled object that counts its uses; only its current holder touches the count. */
+    static final class Pooled {
+        int uses;
     }
 
-    @Override
-    public boolean recycle(Pooled object) {
-      return ++object.uses % USES_BEFORE_DIRTY != 0;
+    final class SlowFactory implements PooledObjectFactory<Pooled> {
+        @Override
+        public Pooled create() {
+            // parkNanos may return early; sleep until the full time has passed.
+            long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(createMicros);
+            for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+                LockSupport.parkNanos(left);
+            }
+            return new Pooled();
+        }
+
+        @Override
+        public boolean recycle(Pooled object) {
+            return ++object.uses % USES_BEFORE_DIRTY != 0;
+        }
+
+        @Override
+        public void destroy(Pooled object) {
+            // nothing to tear down in the model
+        }
     }
 
-    @Override
-    public void destroy(Pooled object) {
-      // nothing to tear down in the model
+    /** Creates the pool named by {@link #impl}, filled if it pre-provisions. */
+    @Setup
+    public void setUp() {
+        SlowFactory factory = new SlowFactory();
+        pool = switch (impl) {
+            case "ReplenishingPool" -> {
+                ReplenishingPool<Pooled> replenishing =
+                        new ReplenishingPool<>(factory, 64, 16, Duration.ofMillis(1));
+                replenishing.fill();
+                yield replenishing;
+            }
+            case "LockedOnDemandPool" -> new LockedOnDemandPool<>(factory);
+            default -> throw new IllegalArgumentException("unknown impl: " + impl);
+        };
     }
-  }
 
-  /** Creates the pool named by {@link #impl}, filled if it pre-provisions. */
-  @Setup
-  public void setUp() {
-    SlowFactory factory = new SlowFactory();
-    pool = switch (impl) {
-      case "ReplenishingPool" -> {
-        ReplenishingPool<Pooled> replenishing =
-            new ReplenishingPool<>(factory, 64, 16, Duration.ofMillis(1));
-        replenishing.fill();
-        yield replenishing;
-      }
-      case "LockedOnDemandPool" -> new LockedOnDemandPool<>(factory);
-      default -> throw new IllegalArgumentException("unknown impl: " + impl);
-    };
-  }
+    /** Closes the pool. */
+    @TearDown
+    public void tearDown() {
+        pool.close();
+    }
 
-  /** Closes the pool. */
-  @TearDown
-  public void tearDown() {
-    pool.close();
-  }
-
-  /**
-   * One operation: acquire an object, use it, release it.
-   *
-   * @param blackhole sinks the object
-   */
-  @Benchmark
-  public void acquireRelease(Blackhole blackhole) {
-    Pooled object = pool.acquire();
-    blackhole.consume(object);
-    pool.release(object);
-  }
+    /**
+     * One operation: acquire an object, use it, release it.
+     *
+     * @param blackhole sinks the object
+     */
+    @Benchmark
+    public void acquireRelease(Blackhole blackhole) {
+        Pooled object = pool.acquire();
+        blackhole.consume(object);
+        pool.release(object);
+    }
 }

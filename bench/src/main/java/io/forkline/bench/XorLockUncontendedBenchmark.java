@@ -15,15 +15,15 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class XorLockUncontendedBenchmark {
 
-  /** Created by JMH, once per thread. */
-  public XorLockUncontendedBenchmark() {}
+    /** Created by JMH, once per thread. */
+    public XorLockUncontendedBenchmark() {}
 
-  private final XorLock lock = new XorLock();
+    private final XorLock lock = new XorLock();
 
-  /** One same-kind acquire and release on a lock no other thread touches. */
-  @Benchmark
-  public void acquireRelease() {
-    lock.acquire(XorLock.Kind.A);
-    lock.release(XorLock.Kind.A);
-  }
+    /** One same-kind acquire and release on a lock no other thread touches. */
+    @Benchmark
+    public void acquireRelease() {
+        lock.acquire(XorLock.Kind.A);
+        lock.release(XorLock.Kind.A);
+    }
 }

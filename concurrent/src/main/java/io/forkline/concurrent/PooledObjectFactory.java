@@ -7,27 +7,27 @@ package io.forkline.concurrent;
  */
 public interface PooledObjectFactory<T> {
 
-  /**
-   * Creates an object; may be slow (a cgroup mkdir waits on {@code cgroup_mutex}).
-   *
-   * @return a new object, not null
-   */
-  T create();
+    /**
+     * Creates an object; may be slow (a cgroup mkdir waits on {@code cgroup_mutex}).
+     *
+     * @return a new object, not null
+     */
+    T create();
 
-  /**
-   * Validates and resets a released object so that it can be handed out again.
-   *
-   * @param object an object that was handed out and released
-   * @return true to recycle it, false to destroy it
-   */
-  default boolean recycle(T object) {
-    return true;
-  }
+    /**
+     * Validates and resets a released object so that it can be handed out again.
+     *
+     * @param object an object that was handed out and released
+     * @return true to recycle it, false to destroy it
+     */
+    default boolean recycle(T object) {
+        return true;
+    }
 
-  /**
-   * Destroys an object the pool no longer keeps.
-   *
-   * @param object the object
-   */
-  void destroy(T object);
+    /**
+     * Destroys an object the pool no longer keeps.
+     *
+     * @param object the object
+     */
+    void destroy(T object);
 }

@@ -10,21 +10,21 @@ import java.util.concurrent.TimeUnit;
 @FunctionalInterface
 public interface RefillScheduler {
 
-  /**
-   * Runs {@code refill} once, about {@code delayNanos} from now, on some other thread.
-   *
-   * @param refill the task
-   * @param delayNanos the delay in nanoseconds, zero or more
-   */
-  void schedule(Runnable refill, long delayNanos);
+    /**
+     * Runs {@code refill} once, about {@code delayNanos} from now, on some other thread.
+     *
+     * @param refill the task
+     * @param delayNanos the delay in nanoseconds, zero or more
+     */
+    void schedule(Runnable refill, long delayNanos);
 
-  /**
-   * A scheduler backed by an executor.
-   *
-   * @param executor where refills run
-   * @return the scheduler
-   */
-  static RefillScheduler of(ScheduledExecutorService executor) {
-    return (refill, delayNanos) -> executor.schedule(refill, delayNanos, TimeUnit.NANOSECONDS);
-  }
+    /**
+     * A scheduler backed by an executor.
+     *
+     * @param executor where refills run
+     * @return the scheduler
+     */
+    static RefillScheduler of(ScheduledExecutorService executor) {
+        return (refill, delayNanos) -> executor.schedule(refill, delayNanos, TimeUnit.NANOSECONDS);
+    }
 }

@@ -7,26 +7,26 @@ package io.forkline.concurrent;
  * they only share a cache line.
  */
 final class Stripes {
-  /** Bytes between two hot counters: two cache lines, against the adjacent-line prefetcher. */
-  static final int PAD_BYTES = 128;
+    /** Bytes between two hot counters: two cache lines, against the adjacent-line prefetcher. */
+    static final int PAD_BYTES = 128;
 
-  private Stripes() {}
+    private Stripes() {}
 
-  /** The smallest power of two that is at least twice the number of processors. */
-  static int defaultCount() {
-    int wanted = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
-    return Integer.highestOneBit(wanted - 1) << 1;
-  }
-
-  static int requirePowerOfTwo(String what, int n) {
-    if (n <= 0 || Integer.bitCount(n) != 1) {
-      throw new IllegalArgumentException(what + " must be a positive power of two: " + n);
+    /** The smallest power of two that is at least twice the number of processors. */
+    static int defaultCount() {
+        int wanted = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+        return Integer.highestOneBit(wanted - 1) << 1;
     }
-    return n;
-  }
 
-  /** The calling thread's stripe in {@code [0, mask]}. */
-  static int current(int mask) {
-    return (int) Thread.currentThread().threadId() & mask;
-  }
+    static int requirePowerOfTwo(String what, int n) {
+        if (n <= 0 || Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException(what + " must be a positive power of two: " + n);
+        }
+        return n;
+    }
+
+    /** The calling thread's stripe in {@code [0, mask]}. */
+    static int current(int mask) {
+        return (int) Thread.currentThread().threadId() & mask;
+    }
 }

@@ -8,24 +8,24 @@ import java.util.function.Supplier;
  * so a task blocked on a lock there would hold up every later task.
  */
 final class Threads {
-  private Threads() {}
+    private Threads() {}
 
-  static CompletableFuture<Void> run(Runnable task) {
-    return supply(() -> {
-      task.run();
-      return null;
-    });
-  }
+    static CompletableFuture<Void> run(Runnable task) {
+        return supply(() -> {
+            task.run();
+            return null;
+        });
+    }
 
-  static <T> CompletableFuture<T> supply(Supplier<T> task) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        result.complete(task.get());
-      } catch (Throwable t) {
-        result.completeExceptionally(t);
-      }
-    });
-    return result;
-  }
+    static <T> CompletableFuture<T> supply(Supplier<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                result.complete(task.get());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
 }
