@@ -39,7 +39,8 @@
  *   - makes raw system calls through inline assembly, never libc wrappers;
  *   - runs with every signal blocked until just before execve, when it restores the caller's
  *     mask (handlers are SIG_DFL by then: CLONE_CLEAR_SIGHAND, or reset by hand after clone).
- * Its steps, in order: unsharing the fd table if it was born sharing it (below), setsid or
+ * Its steps, in order: joining v1 cgroups (hybrid hosts only: writing "0" to the cgroup.procs
+ * fds it was given), unsharing the fd table if it was born sharing it (below), setsid or
  * setpgid, parent-death signal, the fd map (dup3), close_range of every other fd from 3 up,
  * chdir, umask, rlimits, the signal mask, execve.
  *
@@ -243,6 +244,7 @@ struct child_context {
     /* Written by the child on failure, read by the parent after clone3 returns. */
     volatile int32_t err;
     volatile int32_t step;
+    volatile int32_t detail;
 };
 
 static int child_fail(struct child_context *ctx, long negative_errno, int32_t step)
@@ -327,6 +329,26 @@ static void child_reset_handlers(void)
     }
 }
 
+/*
+ * Join the v1 groups (pids, cpu on a hybrid host) by writing "0", "the writer", to each
+ * cgroup.procs. clone3's CLONE_INTO_CGROUP places the child in its v2 group only; joining here,
+ * before the fd table is unshared and long before execve, means the program never runs a single
+ * instruction outside its limits. It is still a migration (the write side of
+ * cgroup_threadgroup_rwsem), which hosts with every controller on v2 never pay.
+ */
+static long child_join_cgroups(struct child_context *ctx, const struct fl_spawn_request *r)
+{
+    static const char writer[] = "0";
+    for (int32_t i = 0; i < r->njoin_cgroups; i++) {
+        long rc = raw_syscall3(SYS_write, r->join_cgroup_fds[i], writer, 1);
+        if (rc < 0) {
+            ctx->detail = i;
+            return rc;
+        }
+    }
+    return 0;
+}
+
 static int child_main(void *arg)
 {
     struct child_context *ctx = arg;
@@ -335,6 +357,9 @@ static int child_main(void *arg)
 
     if (ctx->reset_handlers)
         child_reset_handlers();
+    /* Before the unshare below: the procs fds need not be among the fds the child keeps. */
+    if ((rc = child_join_cgroups(ctx, r)) < 0)
+        return child_fail(ctx, rc, FL_STEP_JOIN_CGROUP);
     if (r->flags & FL_SHARE_FD_TABLE) {
         /* Born sharing the parent's fd table (CLONE_FILES), so nothing was copied at clone.
          * Take a private copy of only the fds below unshare_below: a JVM with thousands of
@@ -439,6 +464,7 @@ static int spawn_on_own_stack(const struct fl_spawn_request *r, struct fl_spawn_
         siginfo_t info;
         syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, NULL);
         close(pidfd);
+        res->detail = ctx.detail;
         return set_result_error(res, ctx.err, ctx.step);
     }
     res->pid = (int32_t)pid;
@@ -461,6 +487,7 @@ static int refused(int rc, const struct fl_spawn_result *res)
 FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
 {
     res->method = FL_METHOD_CLONE3;
+    res->detail = 0;
     if (r->flags & FL_FORCE_POSIX_SPAWN)
         return spawn_with_posix_spawn(r, res);
     if (__atomic_load_n(&clone3_usable, __ATOMIC_RELAXED)) {
@@ -487,7 +514,7 @@ static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_sp
     if (res->method != FL_METHOD_CLONE)
         __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
     res->method = FL_METHOD_POSIX_SPAWN;
-    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP)) || r->pdeathsig != 0)
+    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP)) || r->pdeathsig != 0 || r->njoin_cgroups > 0)
         return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
 
     posix_spawn_file_actions_t actions;
@@ -730,6 +757,7 @@ FL_API int64_t fl_layout(int32_t item)
     case FL_LAYOUT_REQUEST_CGROUP_FD: return offsetof(struct fl_spawn_request, cgroup_fd);
     case FL_LAYOUT_EXIT_MAXRSS: return offsetof(struct fl_exit, maxrss_kb);
     case FL_LAYOUT_REQUEST_UNSHARE_BELOW: return offsetof(struct fl_spawn_request, unshare_below);
+    case FL_LAYOUT_REQUEST_JOIN_CGROUP_FDS: return offsetof(struct fl_spawn_request, join_cgroup_fds);
     default: return -1;
     }
 }

@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 3
+#define FL_ABI_VERSION 4
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */
@@ -53,6 +53,10 @@ struct fl_spawn_request {
     int32_t umask;
     int32_t cgroup_fd;
     int32_t unshare_below; /* with FL_SHARE_FD_TABLE: every fd the child needs is below this */
+    int32_t njoin_cgroups;
+    /* Open, writable cgroup.procs files (v1 hierarchies on hybrid hosts) that the child joins
+     * by writing "0" to each, before any other step. */
+    const int32_t *join_cgroup_fds;
 };
 
 /* Which step failed. Java maps each to the syscall it names. */
@@ -72,6 +76,7 @@ enum fl_step {
     FL_STEP_POSIX_SPAWN = 12,
     FL_STEP_PIDFD_OPEN = 13,
     FL_STEP_UNSUPPORTED = 14,
+    FL_STEP_JOIN_CGROUP = 15, /* result.detail is the index into join_cgroup_fds */
 };
 
 enum fl_method {
@@ -86,7 +91,7 @@ struct fl_spawn_result {
     int32_t err;  /* positive errno, 0 on success */
     int32_t step; /* enum fl_step */
     int32_t method; /* enum fl_method: how the child was started */
-    int32_t reserved;
+    int32_t detail; /* with FL_STEP_JOIN_CGROUP: which join fd failed; otherwise 0 */
 };
 
 struct fl_exit {
@@ -110,6 +115,7 @@ enum fl_layout_item {
     FL_LAYOUT_REQUEST_CGROUP_FD,
     FL_LAYOUT_EXIT_MAXRSS,
     FL_LAYOUT_REQUEST_UNSHARE_BELOW,
+    FL_LAYOUT_REQUEST_JOIN_CGROUP_FDS,
 };
 
 enum fl_counter { FL_COUNTER_LIVE_STACKS = 0, FL_COUNTER_FALLBACKS = 1, FL_COUNTER_CLONE3_USABLE = 2 };

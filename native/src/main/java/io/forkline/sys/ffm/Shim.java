@@ -73,8 +73,8 @@ public final class Shim {
     /** {@code O_NOFOLLOW}. */
     public static final int O_NOFOLLOW = 0400000;
 
-    private static final int ABI_VERSION = 3;
-    private static final long REQUEST_SIZE = 96;
+    private static final int ABI_VERSION = 4;
+    private static final long REQUEST_SIZE = 104;
     private static final long RESULT_SIZE = 24;
     private static final long EXIT_SIZE = 40;
     private static final long RLIMIT_SIZE = 24;
@@ -128,12 +128,13 @@ public final class Shim {
     private static void verifyLayout() {
         long[][] expected = {
             {0, ABI_VERSION}, {1, REQUEST_SIZE}, {2, RESULT_SIZE}, {3, EXIT_SIZE}, {4, 8}, {5, RLIMIT_SIZE},
-            {6, 84}, {7, 32}, {8, 88},
+            {6, 84}, {7, 32}, {8, 88}, {9, 96},
         };
         String[] names = {
             "FL_ABI_VERSION", "sizeof(fl_spawn_request)", "sizeof(fl_spawn_result)", "sizeof(fl_exit)",
             "sizeof(fl_fd_map)", "sizeof(fl_rlimit)", "offsetof(fl_spawn_request, cgroup_fd)",
             "offsetof(fl_exit, maxrss_kb)", "offsetof(fl_spawn_request, unshare_below)",
+            "offsetof(fl_spawn_request, join_cgroup_fds)",
         };
         for (long[] item : expected) {
             long actual;
@@ -199,13 +200,22 @@ public final class Shim {
             request.set(JAVA_INT, 80, spec.umask());
             request.set(JAVA_INT, 84, spec.cgroupFd());
             request.set(JAVA_INT, 88, spec.unshareBelow());
-            request.set(JAVA_INT, 92, 0);
+            List<SpawnSpec.CgroupJoin> joins = spec.joinCgroups();
+            request.set(JAVA_INT, 92, joins.size());
+            if (joins.isEmpty()) {
+                request.set(ADDRESS, 96, MemorySegment.NULL);
+            } else {
+                MemorySegment fds = arena.allocate(JAVA_INT, joins.size());
+                for (int i = 0; i < joins.size(); i++) fds.setAtIndex(JAVA_INT, i, joins.get(i).procsFd());
+                request.set(ADDRESS, 96, fds);
+            }
 
             MemorySegment result = arena.allocate(RESULT_SIZE, 4);
             int rc = (int) SPAWN.invokeExact(request, result);
             if (rc < 0) {
                 int step = result.get(JAVA_INT, 12);
-                throw Errors.syscall(SpawnStep.syscall(step), rc, SpawnStep.path(step, spec), SpawnStep.detail(step));
+                int detail = result.get(JAVA_INT, 20);
+                throw Errors.syscall(SpawnStep.syscall(step), rc, SpawnStep.path(step, detail, spec), SpawnStep.detail(step));
             }
             return new Spawned(result.get(JAVA_INT, 0), result.get(JAVA_INT, 4), result.get(JAVA_INT, 16));
         } catch (SyscallException | RuntimeException | Error e) {

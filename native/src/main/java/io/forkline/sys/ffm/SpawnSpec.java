@@ -20,6 +20,8 @@ import java.util.List;
  * @param umask the umask with {@link Shim#FLAG_UMASK}
  * @param cgroupFd a directory fd of the cgroup to be born in, with {@link Shim#FLAG_INTO_CGROUP}
  * @param unshareBelow with {@link Shim#FLAG_SHARE_FD_TABLE}: every source in {@code fdMap} is below this
+ * @param joinCgroups writable {@code cgroup.procs} fds the child joins (writes "0" to) before
+ *     anything else: the v1 groups of a hybrid host; the v2 group is {@code cgroupFd}'s job
  */
 public record SpawnSpec(
         String path,
@@ -34,4 +36,25 @@ public record SpawnSpec(
         int parentDeathSignal,
         int umask,
         int cgroupFd,
-        int unshareBelow) {}
+        int unshareBelow,
+        List<CgroupJoin> joinCgroups) {
+
+    public SpawnSpec {
+        joinCgroups = List.copyOf(joinCgroups);
+    }
+
+    /** A spec that joins no v1 cgroup. */
+    public SpawnSpec(String path, List<String> argv, List<String> env, String cwd, int[] fdMap, int[] keep,
+            long[] rlimits, int flags, int pgid, int parentDeathSignal, int umask, int cgroupFd, int unshareBelow) {
+        this(path, argv, env, cwd, fdMap, keep, rlimits, flags, pgid, parentDeathSignal, umask, cgroupFd, unshareBelow,
+                List.of());
+    }
+
+    /**
+     * A cgroup.procs file the child writes itself into.
+     *
+     * @param procsFd the file, open for writing; owned by the caller
+     * @param procsPath the path errors name
+     */
+    public record CgroupJoin(int procsFd, String procsPath) {}
+}

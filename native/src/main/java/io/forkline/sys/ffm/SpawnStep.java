@@ -5,11 +5,13 @@ final class SpawnStep {
     private static final String[] SYSCALLS = {
         "spawn", "clone3", "setsid", "setpgid", "prctl(PR_SET_PDEATHSIG)", "dup3", "close_range", "chdir",
         "prlimit64", "rt_sigprocmask", "execve", "mmap(child stack)", "posix_spawn", "pidfd_open", "posix_spawn",
+        "write(cgroup.procs)",
     };
     private static final int CHDIR = 7;
     private static final int EXEC = 10;
     private static final int POSIX_SPAWN = 12;
     private static final int UNSUPPORTED = 14;
+    private static final int JOIN_CGROUP = 15;
 
     private SpawnStep() {}
 
@@ -17,10 +19,12 @@ final class SpawnStep {
         return step >= 0 && step < SYSCALLS.length ? SYSCALLS[step] : "spawn(step " + step + ")";
     }
 
-    static String path(int step, SpawnSpec spec) {
+    static String path(int step, int detail, SpawnSpec spec) {
         return switch (step) {
             case CHDIR -> spec.cwd();
             case EXEC, POSIX_SPAWN -> spec.path();
+            case JOIN_CGROUP -> detail >= 0 && detail < spec.joinCgroups().size()
+                    ? spec.joinCgroups().get(detail).procsPath() : null;
             default -> null;
         };
     }
