@@ -44,6 +44,8 @@ public final class Cgroup implements AutoCloseable {
     private final Map<Controller, GroupDir> v1;
     private volatile LimitReport limits = LimitReport.NONE;
     private volatile boolean closed;
+    /** Opened on first use by {@link #v1ProcsFiles()}, closed with the group. */
+    private volatile List<ProcsFile> v1ProcsFiles;
 
     Cgroup(CgroupRoot root, String name, GroupDir v2, Map<Controller, GroupDir> v1) {
         this.root = root;
@@ -178,14 +180,36 @@ public final class Cgroup implements AutoCloseable {
      */
     public void joinV1(int pid) throws CgroupException {
         ensureOpen();
+        requireOwnChild(pid);
+        for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
+            dir.write("cgroup.procs", Integer.toString(pid));
+        }
+    }
+
+    /**
+     * Moves a child of this JVM into the group after it started: its pid is written to the v2
+     * cgroup.procs and to each v1 one. This is the slow path that being born in the group avoids:
+     * every such write is a migration under the write side of cgroup_threadgroup_rwsem, and the
+     * child ran outside the group until then. A child that has already exited is not an error:
+     * the kernel ignores a zombie.
+     *
+     * @throws IllegalArgumentException when {@code pid} is not a child of this process
+     */
+    public void migrate(int pid) throws CgroupException {
+        ensureOpen();
+        requireOwnChild(pid);
+        v2.write("cgroup.procs", Integer.toString(pid));
+        for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
+            dir.write("cgroup.procs", Integer.toString(pid));
+        }
+    }
+
+    private static void requireOwnChild(int pid) {
         long parent = parentOf(pid);
         long self = ProcessHandle.current().pid();
         if (parent != self) {
             throw new IllegalArgumentException("pid " + pid + " is not a child of this process (its parent is "
                     + parent + "): forkline never moves a process it did not start");
-        }
-        for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
-            dir.write("cgroup.procs", Integer.toString(pid));
         }
     }
 
@@ -199,6 +223,48 @@ public final class Cgroup implements AutoCloseable {
             return -1;
         }
     }
+
+    /**
+     * The group's v1 {@code cgroup.procs} files (pids and cpu on a hybrid host; none where every
+     * controller is on v2), opened for writing once and kept open until {@link #close()}. A
+     * spawn gives them to its child, which joins each by writing "0" before it runs anything
+     * else, so no instruction of the program runs outside the v1 limits. Owned by this object:
+     * never close the fds yourself.
+     *
+     * @throws CgroupSyscallException from openat, or {@link GroupRemovedException}
+     */
+    public List<ProcsFile> v1ProcsFiles() throws CgroupException {
+        ensureOpen();
+        List<ProcsFile> files = v1ProcsFiles;
+        if (files != null) return files;
+        synchronized (this) {
+            if (v1ProcsFiles != null) return v1ProcsFiles;
+            List<ProcsFile> opened = new ArrayList<>();
+            try {
+                for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
+                    try {
+                        int fd = Fs.openAt(dir.fd, "cgroup.procs", Shim.O_WRONLY | Shim.O_NOFOLLOW, dir.shown("cgroup.procs"));
+                        opened.add(new ProcsFile(fd, dir.path.resolve("cgroup.procs")));
+                    } catch (SyscallException e) {
+                        throw dir.translate(e);
+                    }
+                }
+            } catch (CgroupException | RuntimeException e) {
+                for (ProcsFile f : opened) Shim.close(f.fd());
+                throw e;
+            }
+            v1ProcsFiles = List.copyOf(opened);
+            return v1ProcsFiles;
+        }
+    }
+
+    /**
+     * An open, writable {@code cgroup.procs} file of a v1 group.
+     *
+     * @param fd the open file, owned by its {@link Cgroup}
+     * @param path where it is, for errors
+     */
+    public record ProcsFile(int fd, Path path) {}
 
     /** @return the pids in the v2 group (cgroup.procs) */
     public List<Integer> pids() throws CgroupException {
@@ -358,6 +424,15 @@ public final class Cgroup implements AutoCloseable {
         try {
             populated = populated();
         } catch (GroupRemovedException gone) {
+            // The v2 group was removed by someone else; its v1 twins (empty: every process is in
+            // exactly one v2 group, and this one had none left) would otherwise stay behind.
+            for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
+                try {
+                    root.rmdir(dir, name);
+                } catch (CgroupException e) {
+                    gone.addSuppressed(e);
+                }
+            }
             close();
             throw gone;
         }
@@ -389,7 +464,14 @@ public final class Cgroup implements AutoCloseable {
      */
     public void destroy(Duration timeout) throws CgroupException, InterruptedException {
         ensureOpen();
-        if (populated()) {
+        boolean populated;
+        try {
+            populated = populated();
+        } catch (GroupRemovedException gone) {
+            remove(); // removes the v1 twins left behind, then throws that the group is gone
+            throw gone;
+        }
+        if (populated) {
             kill();
             if (!awaitEmpty(timeout)) {
                 throw new CgroupSyscallException(io.forkline.sys.ffm.Errors.syscall("rmdir", Errno.EBUSY, v2.path.toString(),
@@ -405,6 +487,10 @@ public final class Cgroup implements AutoCloseable {
         if (closed) return;
         closed = true;
         root.forget(name, this);
+        List<ProcsFile> procs = v1ProcsFiles;
+        if (procs != null) {
+            for (ProcsFile f : procs) Shim.close(f.fd());
+        }
         Set<GroupDir> all = new LinkedHashSet<>(v1.values());
         all.add(v2);
         for (GroupDir dir : all) dir.close();
