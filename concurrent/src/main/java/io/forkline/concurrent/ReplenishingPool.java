@@ -62,6 +62,7 @@ public final class ReplenishingPool<T> implements ObjectPool<T> {
     private volatile boolean closed;
     private final ReentrantLock closeLock = new ReentrantLock();
     private final Condition creationsDone = closeLock.newCondition();
+    private final ReentrantLock fillLock = new ReentrantLock();
 
     /**
      * Creates a pool that refills on a daemon thread of its own and starts filling at once.
@@ -253,12 +254,21 @@ public final class ReplenishingPool<T> implements ObjectPool<T> {
         }
     }
 
-    /** Caller has counted itself in {@link #creationsInFlight}, so close() waits for it. */
+    /**
+     * Caller has counted itself in {@link #creationsInFlight}, so close() waits for it. One filler
+     * at a time: {@link #fill()} and a refill running together would each see room for the same
+     * objects and overshoot the capacity.
+     */
     private void createUntilFull() {
-        while (!closed && idleCount.get() < capacity) {
-            T object = Objects.requireNonNull(factory.create(), "factory.create()");
-            refillCreates.incrementAndGet();
-            offerIdle(object);
+        fillLock.lock();
+        try {
+            while (!closed && idleCount.get() < capacity) {
+                T object = Objects.requireNonNull(factory.create(), "factory.create()");
+                refillCreates.incrementAndGet();
+                offerIdle(object);
+            }
+        } finally {
+            fillLock.unlock();
         }
     }
 
