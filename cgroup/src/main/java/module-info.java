@@ -6,6 +6,7 @@
  */
 module io.forkline.cgroup {
     requires transitive io.forkline.sys;
+    requires io.forkline.concurrent;
 
     exports io.forkline.cgroup;
 }

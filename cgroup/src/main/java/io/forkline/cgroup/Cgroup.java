@@ -43,6 +43,8 @@ public final class Cgroup implements AutoCloseable {
     private final GroupDir v2;
     private final Map<Controller, GroupDir> v1;
     private volatile LimitReport limits = LimitReport.NONE;
+    /** What the counters read at the last {@link #resetForReuse()}: stats() reports usage since then. */
+    private volatile Stats baseline;
     private volatile boolean closed;
     /** Opened on first use by {@link #v1ProcsFiles()}, closed with the group. */
     private volatile List<ProcsFile> v1ProcsFiles;
@@ -190,8 +192,9 @@ public final class Cgroup implements AutoCloseable {
      * Moves a child of this JVM into the group after it started: its pid is written to the v2
      * cgroup.procs and to each v1 one. This is the slow path that being born in the group avoids:
      * every such write is a migration under the write side of cgroup_threadgroup_rwsem, and the
-     * child ran outside the group until then. A child that has already exited is not an error:
-     * the kernel ignores a zombie.
+     * child ran outside the group until then. A child that has exited but is not yet reaped is
+     * not an error: the kernel ignores a zombie. Call it before the child can be reaped, or a
+     * reused pid could name someone else's process (the parent check then refuses it).
      *
      * @throws IllegalArgumentException when {@code pid} is not a child of this process
      */
@@ -202,6 +205,16 @@ public final class Cgroup implements AutoCloseable {
         for (GroupDir dir : new LinkedHashSet<>(v1.values())) {
             dir.write("cgroup.procs", Integer.toString(pid));
         }
+    }
+
+    /**
+     * As {@link #migrate(int)}, the v2 group only: for a child that joined its v1 groups itself
+     * (the shim's clone fallback does) but could not be born in the v2 one.
+     */
+    public void migrateV2(int pid) throws CgroupException {
+        ensureOpen();
+        requireOwnChild(pid);
+        v2.write("cgroup.procs", Integer.toString(pid));
     }
 
     private static void requireOwnChild(int pid) {
@@ -290,6 +303,12 @@ public final class Cgroup implements AutoCloseable {
      * enabled there; pids from wherever pids is driven.
      */
     public Stats stats() throws CgroupException {
+        Stats raw = rawStats();
+        Stats base = baseline;
+        return base == null ? raw : raw.since(base);
+    }
+
+    private Stats rawStats() throws CgroupException {
         ensureOpen();
         Map<String, String> cpu = v2.readKeyed("cpu.stat");
         Stats.Cpu cpuStats = new Stats.Cpu(number(cpu.get("usage_usec")), number(cpu.get("user_usec")),
@@ -313,6 +332,53 @@ public final class Cgroup implements AutoCloseable {
             }
         }
         return new Stats(cpuStats, memory, pids);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Reuse (CgroupPool).
+
+    /** The v2 cgroup.events, read once: {@code populated} and {@code frozen}. */
+    Map<String, String> events() throws CgroupException {
+        ensureOpen();
+        return v2.readKeyed("cgroup.events");
+    }
+
+    /**
+     * Makes an empty group fit for its next job: every file the last {@link #apply(Limits)} wrote
+     * goes back to the kernel's default for a new group, in reverse order, and the counters are
+     * read as the baseline that {@link #stats()} subtracts from then on.
+     *
+     * @throws CgroupException when a default cannot be written or a counter read; the group must
+     *     then not be reused
+     */
+    void resetForReuse() throws CgroupException {
+        ensureOpen();
+        List<AppliedLimit> applied = limits.applied();
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            AppliedLimit a = applied.get(i);
+            GroupDir dir = a.hierarchy() == Hierarchy.V2 ? v2 : v1.get(Controller.ofFile(a.limit()));
+            String file = a.file().getFileName().toString();
+            dir.write(file, defaultValue(a.hierarchy(), file, a.written()));
+        }
+        limits = LimitReport.NONE;
+        baseline = rawStats();
+    }
+
+    /**
+     * What a new group has in a limit file: the kernel's defaults (cgroup-v2.rst; for v1,
+     * cgroup-v1/pids.rst and sched-bwc.rst, and cpu.shares' 1024).
+     */
+    static String defaultValue(Hierarchy hierarchy, String file, String written) {
+        return switch (file) {
+            case "memory.max", "memory.high", "memory.swap.max", "pids.max" -> "max";
+            case "cpu.max" -> "max 100000";
+            case "cpu.weight" -> "100";
+            case "io.max" -> written.substring(0, written.indexOf(' ')) + " rbps=max wbps=max riops=max wiops=max";
+            case "cpu.cfs_quota_us" -> "-1";
+            case "cpu.cfs_period_us" -> "100000";
+            case "cpu.shares" -> "1024";
+            default -> throw new IllegalStateException("no default known for " + hierarchy + " " + file);
+        };
     }
 
     private static long number(String value) {

@@ -409,6 +409,28 @@ public final class CgroupRoot implements AutoCloseable {
         return group;
     }
 
+    /** @return whether the v2 directory has a group {@code name} */
+    boolean hasV2Group(String name) {
+        Names.check(name);
+        return v2.has(name);
+    }
+
+    /**
+     * Removes the v1 directories named {@code name} whose v2 twin is gone (a removal that was
+     * interrupted between the two). They hold no process forkline put there.
+     */
+    void removeV1Leftovers(String name) throws CgroupException {
+        Names.check(name);
+        for (GroupDir parent : new java.util.LinkedHashSet<>(v1.values())) {
+            if (!parent.has(name)) continue;
+            try {
+                Fs.unlinkAt(parent.fd, name, Fs.AT_REMOVEDIR, parent.shown(name));
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ENOENT) throw new CgroupSyscallException(e);
+            }
+        }
+    }
+
     private static GroupDir mkdir(GroupDir parent, String name) throws CgroupException {
         try {
             Fs.mkdirAt(parent.fd, name, 0755, parent.shown(name));

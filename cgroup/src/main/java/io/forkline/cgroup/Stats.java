@@ -5,6 +5,8 @@ import java.util.Map;
 /**
  * A group's accounting, read in one {@link Cgroup#stats()} call. Parts whose controller is not
  * driven on this host are {@code null}, never zero, and each part says which hierarchy it came from.
+ * For a group that a {@link CgroupPool} handed out again, the counters start at zero for the new
+ * job and the peaks are -1 (see {@link #since(Stats)}).
  *
  * @param cpu CPU time, from the v2 group's cpu.stat (always there: the core keeps it without
  *     the cpu controller)
@@ -12,6 +14,28 @@ import java.util.Map;
  * @param pids task counts, or {@code null} when pids is neither on v2 nor on a v1 hierarchy
  */
 public record Stats(Cpu cpu, Memory memory, Pids pids) {
+    /**
+     * These counters minus {@code base}'s, for a group reused from a pool: CPU time, memory
+     * events and fork failures count from the reset. Peaks cannot be subtracted and the kernel
+     * resets memory.peak only for the file descriptor that wrote to it (Linux 6.12), pids.peak
+     * not at all, so a reused group reports both as -1, unknown, never the previous job's.
+     */
+    Stats since(Stats base) {
+        Cpu c = new Cpu(cpu.usageMicros - base.cpu.usageMicros, cpu.userMicros - base.cpu.userMicros,
+                cpu.systemMicros - base.cpu.systemMicros, cpu.hierarchy);
+        Memory m = memory;
+        if (memory != null && base.memory != null) {
+            Map<String, Long> events = new java.util.LinkedHashMap<>();
+            memory.events.forEach((k, v) -> events.put(k, v - base.memory.events.getOrDefault(k, 0L)));
+            m = new Memory(memory.currentBytes, -1, events);
+        }
+        Pids p = pids;
+        if (pids != null && base.pids != null) {
+            p = new Pids(pids.current, -1, pids.forkFailures - base.pids.forkFailures, pids.hierarchy);
+        }
+        return new Stats(c, m, p);
+    }
+
     /**
      * CPU time in microseconds.
      *
@@ -26,7 +50,7 @@ public record Stats(Cpu cpu, Memory memory, Pids pids) {
      * Memory, from memory.current, memory.peak and memory.events (v2 only).
      *
      * @param currentBytes memory.current
-     * @param peakBytes memory.peak, or -1 where the kernel lacks it (before 5.19)
+     * @param peakBytes memory.peak, or -1 where the kernel lacks it (before 5.19) or the group was reused
      * @param events memory.events: low, high, max, oom, oom_kill, ...
      */
     public record Memory(long currentBytes, long peakBytes, Map<String, Long> events) {
@@ -44,7 +68,7 @@ public record Stats(Cpu cpu, Memory memory, Pids pids) {
      * Tasks, from pids.current, pids.peak and pids.events.
      *
      * @param current pids.current
-     * @param peak pids.peak, or -1 where the kernel lacks it
+     * @param peak pids.peak, or -1 where the kernel lacks it or the group was reused
      * @param forkFailures pids.events "max": forks refused because pids.max was reached
      * @param hierarchy where it was read
      */

@@ -1,0 +1,259 @@
+package io.forkline.cgroup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.forkline.sys.ffm.ExitRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CgroupPool} on the real kernel, in a tree of this test's own (TestTree) that is always
+ * removed: the fast path makes no group, an empty pool takes the counted slow path and refills
+ * after its delay, release empties and resets a group (stragglers, limits, accounting), a group
+ * that cannot be reused is removed, and the crash sweep removes exactly the groups of dead owners.
+ */
+class CgroupPoolTest {
+    private static final List<Path> HIERARCHIES =
+            List.of(Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/cpu"));
+
+    private TestTree tree;
+    private long fdsBefore;
+
+    @BeforeEach
+    void createTree() throws Exception {
+        fdsBefore = TestTree.openFds();
+        tree = TestTree.create();
+    }
+
+    @AfterEach
+    void removeTree() throws Exception {
+        if (tree == null) return;
+        tree.close();
+        assertThat(tree.leftovers()).isEmpty();
+        assertThat(TestTree.openFds()).isEqualTo(fdsBefore);
+    }
+
+    @Test
+    void acquireTakesAReadyGroupAndMakesNone() throws Exception {
+        try (CgroupPool pool = CgroupPool.builder(tree.root).capacity(4).build()) {
+            Set<String> ready = Set.copyOf(tree.root.groupNames());
+            assertThat(ready).hasSizeGreaterThanOrEqualTo(4);
+            List<Cgroup> taken = new ArrayList<>();
+            for (int i = 0; i < 4; i++) taken.add(pool.acquire());
+            for (Cgroup g : taken) assertThat(ready).contains(g.name());
+            assertThat(pool.slowPathCount()).isZero();
+            for (Cgroup g : taken) pool.release(g);
+            assertThat(pool.removedCount()).isZero();
+        }
+        assertThat(tree.root.groupNames()).isEmpty();
+    }
+
+    @Test
+    void anEmptyPoolTakesTheCountedSlowPathAndRefillsAfterItsDelay() throws Exception {
+        try (CgroupPool pool = CgroupPool.builder(tree.root).capacity(2).lowWaterMark(1)
+                .refillDelay(Duration.ofMillis(100)).build()) {
+            long filled = pool.refillCount();
+            List<Cgroup> taken = new ArrayList<>();
+            for (int i = 0; i < 2 + 3; i++) taken.add(pool.acquire());
+            assertThat(pool.slowPathCount()).isGreaterThanOrEqualTo(1);
+            assertThat(taken.stream().map(Cgroup::name).distinct()).hasSize(5);
+            awaitTrue(() -> pool.idleCount() >= 2 && pool.refillCount() > filled, "the refill after 100 ms");
+            for (Cgroup g : taken) pool.release(g);
+        }
+    }
+
+    @Test
+    void releaseKillsStragglersAndGrandchildrenAndReusesTheGroup() throws Exception {
+        try (CgroupPool pool = readyPool(1)) {
+            Cgroup group = pool.acquire();
+            try (TestChild shell = TestChild.shell(group, "sleep 100 & sleep 100 & echo started; wait")) {
+                assertThat(shell.readLine()).isEqualTo("started");
+                assertThat(group.pids()).hasSize(3);
+                pool.release(group);
+                ExitRecord exit = shell.waitFor(Duration.ofSeconds(10));
+                assertThat(exit).isNotNull();
+                assertThat(exit.status()).isEqualTo(9);
+            }
+            Cgroup again = pool.acquire();
+            assertThat(again.name()).isEqualTo(group.name());
+            assertThat(again.populated()).isFalse();
+            assertThat(pool.removedCount()).isZero();
+            pool.release(again);
+        }
+    }
+
+    @Test
+    void theNextJobsAccountingStartsAtZero() throws Exception {
+        try (CgroupPool pool = readyPool(1)) {
+            Cgroup group = pool.acquire();
+            try (TestChild busy = TestChild.shell(group, "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done")) {
+                assertThat(busy.waitFor(Duration.ofSeconds(60))).isNotNull();
+            }
+            long used = group.stats().cpu().usageMicros();
+            assertThat(used).isGreaterThan(50_000);
+            pool.release(group);
+            Cgroup again = pool.acquire();
+            assertThat(again.name()).isEqualTo(group.name());
+            Stats fresh = again.stats();
+            assertThat(fresh.cpu().usageMicros()).isLessThan(used / 10);
+            assertThat(fresh.pids().forkFailures()).isZero();
+            assertThat(fresh.pids().peak()).isEqualTo(-1); // unknown after reuse, never the last job's
+            pool.release(again);
+        }
+    }
+
+    @Test
+    void aJobsLimitsAreResetForTheNextJob() throws Exception {
+        try (CgroupPool pool = readyPool(1)) {
+            Limits limits = Limits.builder().pidsMax(5).cpuMax(20_000, 100_000).cpuWeight(50).build();
+            Cgroup group = pool.acquire(limits);
+            Path pids = group.v1Paths().get(Controller.PIDS);
+            Path cpu = group.v1Paths().get(Controller.CPU);
+            assertThat(Files.readString(pids.resolve("pids.max")).strip()).isEqualTo("5");
+            assertThat(Files.readString(cpu.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("20000");
+            pool.release(group);
+            Cgroup again = pool.acquire();
+            assertThat(again.name()).isEqualTo(group.name());
+            assertThat(Files.readString(pids.resolve("pids.max")).strip()).isEqualTo("max");
+            assertThat(Files.readString(cpu.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("-1");
+            assertThat(Files.readString(cpu.resolve("cpu.cfs_period_us")).strip()).isEqualTo("100000");
+            assertThat(Files.readString(cpu.resolve("cpu.shares")).strip()).isEqualTo("1024");
+            assertThat(again.limits().applied()).isEmpty();
+            pool.release(again);
+        }
+    }
+
+    @Test
+    void aLimitThatCannotBeAppliedIsTypedAndTheGroupGoesBack() throws Exception {
+        try (CgroupPool pool = readyPool(2)) {
+            Limits memory = Limits.builder().memoryMax(64L << 20).pidsMax(7).build();
+            if (tree.root.controller(Controller.MEMORY).available()) return; // a host with memory on v2
+            assertThrows(ControllerUnavailableException.class, () -> pool.acquire(memory));
+            assertThat(pool.removedCount()).isZero();
+            assertThat(pool.idleCount()).isEqualTo(2);
+            for (String name : tree.root.groupNames()) {
+                assertThat(Files.readString(tree.root.v1Paths().get(Controller.PIDS).resolve(name).resolve("pids.max")).strip())
+                        .isEqualTo("max");
+            }
+        }
+    }
+
+    @Test
+    void aGroupRemovedUnderneathIsDroppedAndThePoolKeepsWorking() throws Exception {
+        try (CgroupPool pool = readyPool(1)) {
+            Cgroup group = pool.acquire();
+            String name = group.name();
+            Files.delete(group.path()); // someone else's rmdir, while the job holds the group
+            pool.release(group);
+            assertThat(pool.removedCount()).isEqualTo(1);
+            for (Path h : HIERARCHIES) assertThat(h.resolve(tree.name).resolve(name)).doesNotExist();
+            Cgroup next = pool.acquire();
+            assertThat(next.name()).isNotEqualTo(name);
+            pool.release(next);
+        }
+    }
+
+    @Test
+    void aGroupOfAnotherPoolIsRefused() throws Exception {
+        try (CgroupPool one = CgroupPool.builder(tree.root).capacity(1).build();
+                CgroupPool two = CgroupPool.builder(tree.root).capacity(1).build()) {
+            Cgroup group = one.acquire();
+            assertThrows(IllegalArgumentException.class, () -> two.release(group));
+            one.release(group);
+            assertThat(two.lastSweep().liveOwners()).isNotEmpty(); // one's groups: this JVM is alive
+            assertThat(two.lastSweep().removed()).isEmpty();
+        }
+    }
+
+    @Test
+    void manyThreadsNeverHoldTheSameGroup() throws Exception {
+        Set<String> held = ConcurrentHashMap.newKeySet();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        try (CgroupPool pool = CgroupPool.builder(tree.root).capacity(4).refillDelay(Duration.ofMillis(5)).build()) {
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 200; i++) {
+                            Cgroup g = pool.acquire();
+                            if (!held.add(g.name())) throw new AssertionError(g.name() + " handed out twice");
+                            held.remove(g.name());
+                            pool.release(g);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }));
+            }
+            for (Thread t : threads) t.join();
+            assertThat(failure.get()).isNull();
+            assertThat(pool.removedCount()).isZero();
+        }
+    }
+
+    @Test
+    void theSweepRemovesACrashedOwnersGroupsAndKillsWhatRanInThem() throws Exception {
+        try (PoolOwnerProbe.Handle probe = PoolOwnerProbe.Handle.start(tree.name)) {
+            assertThat(tree.root.v2Path().resolve(probe.group)).isDirectory();
+            CgroupPool.SweepReport whileAlive = CgroupPool.sweep(tree.root, "forkline-pool", Duration.ofSeconds(5));
+            assertThat(whileAlive.liveOwners()).contains(probe.group);
+            assertThat(whileAlive.removed()).isEmpty();
+            assertThat(ProcessHandle.of(probe.sleeperPid)).isPresent();
+
+            probe.crash(); // SIGKILL to the JVM we started; its sleep keeps running in the group
+            assertThat(ProcessHandle.of(probe.sleeperPid).map(ProcessHandle::isAlive)).contains(true);
+
+            try (CgroupPool next = CgroupPool.builder(tree.root).capacity(1).build()) {
+                String owner = probe.group.substring(0, probe.group.lastIndexOf('-') + 1);
+                assertThat(next.lastSweep().removed()).contains(probe.group).allMatch(name -> name.startsWith(owner));
+                assertThat(next.lastSweep().failed()).isEmpty();
+            }
+            awaitTrue(() -> ProcessHandle.of(probe.sleeperPid).map(h -> !h.isAlive()).orElse(true), "the sleep to die");
+            for (Path h : HIERARCHIES) assertThat(h.resolve(tree.name).resolve(probe.group)).doesNotExist();
+        }
+    }
+
+    @Test
+    void closeRemovesEveryGroupIncludingOnesReleasedLater() throws Exception {
+        CgroupPool pool = CgroupPool.builder(tree.root).capacity(3).build();
+        Cgroup out = pool.acquire();
+        pool.close();
+        assertThat(tree.root.groupNames()).containsExactly(out.name());
+        pool.release(out);
+        assertThat(tree.root.groupNames()).isEmpty();
+        for (Path h : HIERARCHIES) {
+            try (var left = Files.list(h.resolve(tree.name))) {
+                assertThat(left.filter(Files::isDirectory).toList()).isEmpty();
+            }
+        }
+        assertThrows(IllegalStateException.class, pool::acquire);
+    }
+
+    /**
+     * A pool whose first fill, on its refill thread, has finished, and which never refills again
+     * (low-water mark 0): a released group is then the one the next acquire gets.
+     */
+    private CgroupPool readyPool(int capacity) throws Exception {
+        CgroupPool pool = CgroupPool.builder(tree.root).capacity(capacity).lowWaterMark(0).fillNow(false).build();
+        awaitTrue(() -> pool.idleCount() == capacity && pool.refillCount() == capacity, "the first fill");
+        return pool;
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(10);
+        }
+    }
+}
