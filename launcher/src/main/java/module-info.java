@@ -4,6 +4,7 @@
  */
 module io.forkline.launcher {
     requires transitive io.forkline.sys;
+    requires transitive io.forkline.cgroup;
     requires io.forkline.concurrent;
     requires jdk.jfr;
 

@@ -38,6 +38,8 @@ public final class Child {
     private final boolean leadsGroup;
     private final SpawnMethod spawnMethod;
     private final CgroupPlacement cgroupPlacement;
+    /** The group the child runs in, when its command named a Cgroup or asked for limits; else null. */
+    private final JobCgroup job;
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     /** The exit itself plus one per capture that has not reached end of file. */
     private final AtomicInteger pendingForExit = new AtomicInteger(1);
@@ -58,7 +60,7 @@ public final class Child {
     private volatile ScheduledFuture<?> timer;
 
     Child(Launcher launcher, EventLoop loop, int pid, int pidfd, boolean leadsGroup, SpawnMethod spawnMethod,
-            CgroupPlacement cgroupPlacement, StdioPlan plan) {
+            CgroupPlacement cgroupPlacement, StdioPlan plan, JobCgroup job) {
         this.launcher = launcher;
         this.loop = loop;
         this.pid = pid;
@@ -66,6 +68,7 @@ public final class Child {
         this.leadsGroup = leadsGroup;
         this.spawnMethod = spawnMethod;
         this.cgroupPlacement = cgroupPlacement;
+        this.job = job;
         this.stdin = plan.stdinFd >= 0 ? new StdinStream(loop, plan.stdinFd, pid) : null;
         this.stdoutCapture = plan.stdout instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
         this.stderrCapture = plan.stderr instanceof Stdio.Capture c ? new CaptureSink(c.maxBytes(), this::captureEnded) : null;
@@ -124,11 +127,11 @@ public final class Child {
         if (reaped != null) return;
         timedOut = true;
         if (grace.isZero()) {
-            signalTree(Signals.KILL);
+            killTree();
             return;
         }
         signalTree(Signals.TERM);
-        timer = launcher.timer().schedule(() -> signalTree(Signals.KILL), grace.toNanos(), TimeUnit.NANOSECONDS);
+        timer = launcher.timer().schedule(this::killTree, grace.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void onPidfdReadable(int events) {
@@ -161,6 +164,8 @@ public final class Child {
         ScheduledFuture<?> pending = timer;
         if (pending != null) pending.cancel(false);
         if (stdin != null) stdin.close();
+        // Before captures end: emptying a borrowed group kills stragglers that hold the pipes open.
+        if (job != null) job.childReaped(launcher.cgroupReleaser());
         launcher.childGone(this);
         if (pendingForExit.get() > 1) {
             launcher.timer().schedule(this::stopWaitingForCaptures, CAPTURE_DRAIN.toNanos(), TimeUnit.NANOSECONDS);
@@ -244,7 +249,8 @@ public final class Child {
                 Duration.ofNanos(r.systemMicros() * 1000),
                 r.maxRssKilobytes() * 1024,
                 stdoutCapture == null ? Output.NONE : stdoutCapture.result(),
-                stderrCapture == null ? Output.NONE : stderrCapture.result()));
+                stderrCapture == null ? Output.NONE : stderrCapture.result(),
+                job == null ? null : job.stats()));
     }
 
     private synchronized void closePidfd() {
@@ -266,6 +272,7 @@ public final class Child {
             if (pipe != null) pipe.closeWithoutLoop();
         }
         if (stdin != null) stdin.close();
+        if (job != null) job.spawnFailed(); // a borrowed group goes back: the pool kills what is left in it
         exit.completeExceptionally(new IllegalStateException("launcher closed before pid " + pid + " was reaped"));
     }
 
@@ -289,6 +296,31 @@ public final class Child {
     /** @return how the child got into the cgroup its command named */
     public CgroupPlacement cgroupPlacement() {
         return cgroupPlacement;
+    }
+
+    JobCgroup jobCgroup() {
+        return job;
+    }
+
+    /**
+     * Kills the child's whole tree. With a cgroup ({@link Command#cgroup(io.forkline.cgroup.Cgroup)}
+     * or {@link Command#cgroupLimits}) that is cgroup.kill: every process in the group, daemons
+     * that left the process group and forks in flight included. Otherwise it is SIGKILL to the
+     * child's process group when it leads one, else to the child alone.
+     *
+     * @return whether a signal was sent; false when the child was already reaped
+     */
+    public boolean killTree() {
+        if (job != null) {
+            boolean alive = reaped == null;
+            try {
+                job.kill();
+                return alive;
+            } catch (io.forkline.cgroup.CgroupException e) {
+                LOG.log(System.Logger.Level.WARNING, "cgroup.kill of " + job + " failed; signalling instead", e);
+            }
+        }
+        return signalTree(Signals.KILL);
     }
 
     /** @return whether the child leads its own process group (new group or new session) */

@@ -1,5 +1,7 @@
 package io.forkline;
 
+import io.forkline.cgroup.Cgroup;
+import io.forkline.cgroup.Limits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +44,10 @@ public final class Command {
     private Duration timeout;
     private Duration killGrace = Duration.ofSeconds(2);
     private boolean posixSpawn;
+    /** At most one of these three is set: a directory, a group, or limits for a borrowed group. */
     private Path cgroup;
+    private Cgroup cgroupGroup;
+    private Limits cgroupLimits;
 
     private Command(List<String> argv) {
         if (argv.isEmpty()) throw new IllegalArgumentException("argv is empty: a command needs at least argv[0]");
@@ -216,8 +221,45 @@ public final class Command {
      */
     public Command cgroup(Path v2Group) {
         requireNoNul(v2Group.toString(), "cgroup");
+        clearCgroup();
         this.cgroup = v2Group;
         return this;
+    }
+
+    /**
+     * Starts the child in {@code group}: born in its v2 directory through clone3
+     * CLONE_INTO_CGROUP with the group's own directory fd, and, on hybrid hosts, joined to its v1
+     * groups (pids, cpu) by the child itself before it execs, so the program never runs outside
+     * the group's limits. {@link Exit#cgroupStats()} reports the group's stats when the child is
+     * reaped. The caller owns the group: it must stay open while the child is spawned.
+     */
+    public Command cgroup(Cgroup group) {
+        Objects.requireNonNull(group, "group");
+        clearCgroup();
+        this.cgroupGroup = group;
+        return this;
+    }
+
+    /**
+     * Starts the child in a cgroup of its own with these limits, taken from the launcher's
+     * {@link Launcher.Builder#cgroupPool pool} (no mkdir on the fast path) and given back, emptied
+     * with cgroup.kill and reset, when the child has been reaped. {@link Exit#cgroupStats()} reports
+     * what the job used; {@link Child#killTree()} kills the job's whole tree. Use
+     * {@link Limits#NONE} for a group with accounting and tree kill only.
+     *
+     * @throws NullPointerException if {@code limits} is null
+     */
+    public Command cgroupLimits(Limits limits) {
+        Objects.requireNonNull(limits, "limits");
+        clearCgroup();
+        this.cgroupLimits = limits;
+        return this;
+    }
+
+    private void clearCgroup() {
+        cgroup = null;
+        cgroupGroup = null;
+        cgroupLimits = null;
     }
 
     /**
@@ -311,6 +353,14 @@ public final class Command {
 
     Path cgroupDirectory() {
         return cgroup;
+    }
+
+    Cgroup cgroupGroup() {
+        return cgroupGroup;
+    }
+
+    Limits cgroupLimitsValue() {
+        return cgroupLimits;
     }
 
     private static void requireOutput(Stdio stdio, String which) {

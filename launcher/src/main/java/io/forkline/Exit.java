@@ -1,5 +1,6 @@
 package io.forkline;
 
+import io.forkline.cgroup.Stats;
 import java.time.Duration;
 
 /**
@@ -15,6 +16,12 @@ import java.time.Duration;
  * @param maxRssBytes peak resident set size
  * @param stdout captured stdout, empty unless {@link Stdio#capture(int)} was used
  * @param stderr captured stderr, empty unless {@link Stdio#capture(int)} was used
+ * @param cgroupStats the stats of the child's cgroup, read when the child was reaped, when its
+ *     command named a {@link io.forkline.cgroup.Cgroup} or asked for
+ *     {@link Command#cgroupLimits limits}; {@code null} otherwise (also for
+ *     {@link Command#cgroup(java.nio.file.Path)}, which names a directory forkline does not manage).
+ *     For a group borrowed from a pool they cover this job only; a caller's own group reports
+ *     everything since its creation (or last reset), stragglers still running at the exit included.
  */
 public record Exit(
         int pid,
@@ -26,7 +33,8 @@ public record Exit(
         Duration systemCpu,
         long maxRssBytes,
         Output stdout,
-        Output stderr) {
+        Output stderr,
+        Stats cgroupStats) {
 
     /** @return whether the child exited with status 0 */
     public boolean success() {

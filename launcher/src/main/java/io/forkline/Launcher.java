@@ -1,7 +1,12 @@
 package io.forkline;
 
+import io.forkline.cgroup.Cgroup;
+import io.forkline.cgroup.CgroupException;
+import io.forkline.cgroup.CgroupPool;
+import io.forkline.cgroup.Limits;
 import io.forkline.concurrent.PerCpuRwLock;
 import io.forkline.sys.SyscallException;
+import io.forkline.sys.ffm.Errno;
 import io.forkline.sys.ffm.Errors;
 import io.forkline.sys.ffm.Shim;
 import io.forkline.sys.ffm.SpawnSpec;
@@ -18,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -55,6 +61,7 @@ public final class Launcher implements AutoCloseable {
     private final String name;
     private final ShutdownPolicy shutdownPolicy;
     private final Duration closeTimeout;
+    private final CgroupPool cgroupPool;
     private final EventLoop loop;
     private final FdSlots fdSlots;
     private final AtomicLong sharedTableSpawns = new AtomicLong();
@@ -67,6 +74,8 @@ public final class Launcher implements AutoCloseable {
     private volatile ScheduledExecutorService timer;
     private volatile ExecutorService spawner;
     private volatile Thread spawnerThread;
+    /** Empties borrowed groups that still hold processes when their child is reaped, and gives them back. */
+    private volatile ExecutorService cgroupReleaser;
     private volatile int devNull = -1;
     /**
      * Spawns hold the read side, close takes the write side: a spawn never races a close
@@ -80,6 +89,7 @@ public final class Launcher implements AutoCloseable {
         this.name = builder.name != null ? builder.name : "forkline-" + INSTANCES.incrementAndGet();
         this.shutdownPolicy = builder.shutdownPolicy;
         this.closeTimeout = builder.closeTimeout;
+        this.cgroupPool = builder.cgroupPool;
         this.fdSlots = new FdSlots(FdSlots.DEFAULT_COUNT);
         try {
             this.loop = new EventLoop(name + "-reaper");
@@ -107,6 +117,7 @@ public final class Launcher implements AutoCloseable {
         private String name;
         private ShutdownPolicy shutdownPolicy = ShutdownPolicy.KILL;
         private Duration closeTimeout = Duration.ofSeconds(10);
+        private CgroupPool cgroupPool;
 
         private Builder() {}
 
@@ -126,6 +137,15 @@ public final class Launcher implements AutoCloseable {
         public Builder closeTimeout(Duration timeout) {
             if (timeout.isNegative()) throw new IllegalArgumentException("close timeout must be >= 0, got " + timeout);
             this.closeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Where {@link Command#cgroupLimits} takes its groups from. The caller owns the pool and
+         * closes it after the launcher.
+         */
+        public Builder cgroupPool(CgroupPool pool) {
+            this.cgroupPool = Objects.requireNonNull(pool, "pool");
             return this;
         }
 
@@ -166,10 +186,13 @@ public final class Launcher implements AutoCloseable {
         event.begin();
         StdioPlan plan = null;
         int[] slots = null;
+        JobCgroup job = null;
         try {
             String path = ExecutableResolver.resolve(argv.get(0), command.childPath(jvmEnvironment), command.cwd());
-            boolean bornIntoCgroup = command.cgroupDirectory() != null && !command.isPosixSpawn() && Shim.clone3Usable();
-            plan = StdioPlan.open(command, this, bornIntoCgroup);
+            job = jobCgroup(command);
+            boolean inCgroup = command.cgroupDirectory() != null || job != null;
+            boolean bornIntoCgroup = inCgroup && !command.isPosixSpawn() && Shim.clone3Usable();
+            plan = StdioPlan.open(command, this, bornIntoCgroup && job == null);
             boolean leadsGroup = command.isNewSession() || command.isNewProcessGroup();
             int[] fdMap = plan.fdMap();
             slots = fdSlots.place(fdMap);
@@ -186,8 +209,9 @@ public final class Launcher implements AutoCloseable {
                     0,
                     command.parentDeathSignalNumber(),
                     Math.max(command.umaskValue(), 0),
-                    plan.cgroupFd,
-                    FdSlots.bound(fdMap)));
+                    job != null ? job.v2DirFd() : plan.cgroupFd,
+                    FdSlots.bound(fdMap),
+                    job != null && !command.isPosixSpawn() ? job.joins() : List.of()));
             if (slots != null) {
                 fdSlots.release(slots);
                 slots = null;
@@ -196,14 +220,17 @@ public final class Launcher implements AutoCloseable {
             plan.closeChildEnds();
             spawns.incrementAndGet();
             if (spawned.usedFallback()) fallbackSpawns.incrementAndGet();
-            CgroupPlacement placement = command.cgroupDirectory() == null ? CgroupPlacement.NONE
+            CgroupPlacement placement = !inCgroup ? CgroupPlacement.NONE
                     : bornIntoCgroup ? CgroupPlacement.BORN_INTO : CgroupPlacement.MIGRATED;
             Child child = new Child(this, loop, spawned.pid(), spawned.pidfd(), leadsGroup, SpawnMethod.of(spawned.method()),
-                    placement, plan);
+                    placement, plan, job);
             plan = null; // the child owns the parent's ends now
+            job = null; // and the group: it is given back when the child is reaped
             live.add(child);
+            // Before the event loop knows the child, so that it cannot be reaped, and its pid
+            // reused by someone else's process, before the pid is written to cgroup.procs.
+            if (placement == CgroupPlacement.MIGRATED) migrate(child, command);
             adopt(child);
-            if (placement == CgroupPlacement.MIGRATED) migrate(child, command.cgroupDirectory());
             if (command.timeoutValue() != null) child.scheduleTimeout(command.timeoutValue(), command.killGraceValue());
             if (event.shouldCommit()) {
                 event.executable = path;
@@ -212,13 +239,17 @@ public final class Launcher implements AutoCloseable {
                 event.commit();
             }
             return child;
-        } catch (SyscallException e) {
+        } catch (SyscallException | CgroupException failure) {
             if (slots != null) fdSlots.release(slots);
             if (plan != null) plan.closeAll();
-            if (command.cgroupDirectory() != null && e.syscall().equals("clone3")) {
+            SyscallException e = CgroupErrors.asSyscall(failure);
+            if (job != null) job.spawnFailed();
+            Path group = job != null ? job.group.path() : command.cgroupDirectory();
+            if (group != null && e.syscall().equals("clone3")) {
                 // CLONE_INTO_CGROUP errors (EBADF: not a cgroup v2 directory; EACCES; EBUSY:
                 // a group with children of its own) name the group, which the shim cannot know.
-                e = Errors.syscall("clone3(CLONE_INTO_CGROUP)", e.errno(), command.cgroupDirectory().toString());
+                e = Errors.syscall("clone3(CLONE_INTO_CGROUP)", e.errno(), group.toString(), e.errno() == Errno.EAGAIN
+                        ? "the group's pids.max is reached (or the host's pid limit)" : null);
             }
             if (event.shouldCommit()) {
                 event.executable = argv.get(0);
@@ -229,8 +260,22 @@ public final class Launcher implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (slots != null) fdSlots.release(slots);
             if (plan != null) plan.closeAll();
+            if (job != null) job.spawnFailed();
             throw e;
         }
+    }
+
+    /** The group a command's child runs in, when it named a {@link Cgroup} or asked for limits. */
+    private JobCgroup jobCgroup(Command command) throws CgroupException {
+        if (command.cgroupGroup() != null) return JobCgroup.owned(command.cgroupGroup());
+        Limits limits = command.cgroupLimitsValue();
+        if (limits == null) return null;
+        if (cgroupPool == null) {
+            throw new IllegalStateException("the command asks for cgroup limits, but launcher " + name
+                    + " has no cgroup pool: build it with Launcher.builder().cgroupPool(pool)");
+        }
+        CgroupPool pool = cgroupPool;
+        return JobCgroup.borrowed(pool.acquire(limits), pool::release);
     }
 
     /**
@@ -250,8 +295,26 @@ public final class Launcher implements AutoCloseable {
      * The fallback placement: write the pid to cgroup.procs. A child that cannot be moved is
      * killed and reaped, so that it never runs outside the group it was meant for.
      */
-    private void migrate(Child child, Path group) throws SyscallException {
-        String procs = group.resolve("cgroup.procs").toString();
+    private void migrate(Child child, Command command) throws SyscallException {
+        JobCgroup job = child.jobCgroup();
+        if (job != null) {
+            try {
+                // v2, and v1 when posix_spawn ran (the clone fallback's child joined v1 itself).
+                if (command.isPosixSpawn()) job.group.migrate(child.pid());
+                else job.group.migrateV2(child.pid());
+                migratedSpawns.incrementAndGet();
+            } catch (CgroupException e) {
+                child.killAndReapNow();
+                child.abandon(); // closes the pipes the event loop never got
+                throw CgroupErrors.asSyscall(e);
+            } catch (RuntimeException e) {
+                child.killAndReapNow();
+                child.abandon();
+                throw e;
+            }
+            return;
+        }
+        String procs = command.cgroupDirectory().resolve("cgroup.procs").toString();
         try {
             int fd = Shim.open(procs, Shim.O_WRONLY, 0);
             try (Arena arena = Arena.ofConfined()) {
@@ -264,6 +327,7 @@ public final class Launcher implements AutoCloseable {
             migratedSpawns.incrementAndGet();
         } catch (SyscallException e) {
             child.killAndReapNow();
+            child.abandon(); // closes the pipes the event loop never got
             throw e.path() != null ? e : Errors.syscall(e.syscall(), e.errno(), procs);
         }
     }
@@ -352,6 +416,18 @@ public final class Launcher implements AutoCloseable {
         }
     }
 
+    Executor cgroupReleaser() {
+        ExecutorService r = cgroupReleaser;
+        if (r != null) return r;
+        synchronized (lazyLock) {
+            if (cgroupReleaser == null) {
+                cgroupReleaser = Executors.newSingleThreadExecutor(
+                        Thread.ofPlatform().name(name + "-cgroup-release").daemon(true).factory());
+            }
+            return cgroupReleaser;
+        }
+    }
+
     void childGone(Child child) {
         live.remove(child);
     }
@@ -424,6 +500,17 @@ public final class Launcher implements AutoCloseable {
         loop.close();
         for (Child child : children) {
             if (!child.exitFuture().isDone()) child.abandon();
+        }
+        ExecutorService releaser = cgroupReleaser;
+        if (releaser != null) {
+            // Borrowed groups still being emptied go back to their pool before close returns.
+            releaser.shutdown();
+            try {
+                if (!releaser.awaitTermination(closeTimeout.toNanos(), TimeUnit.NANOSECONDS)) releaser.shutdownNow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                releaser.shutdownNow();
+            }
         }
         // Pipes of children reaped earlier whose output was never read to the end.
         for (EventLoop.Watch watch : loop.remainingWatches()) {

@@ -1,0 +1,175 @@
+package io.forkline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.forkline.cgroup.Cgroup;
+import io.forkline.cgroup.CgroupRoot;
+import io.forkline.cgroup.Controller;
+import io.forkline.cgroup.Hierarchy;
+import io.forkline.cgroup.Limits;
+import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.ffm.Fs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Children started in a {@link Cgroup} of the cgroup module ({@link Command#cgroup(Cgroup)}): born
+ * in its v2 directory, joined by themselves to its v1 pids and cpu groups on this hybrid host,
+ * limits that hold, cgroup.kill of the whole tree, the stats in {@link Exit}, and the errors when
+ * a group is removed underneath. Every test works in a subtree of its own under
+ * /sys/fs/cgroup/unified, /sys/fs/cgroup/pids and /sys/fs/cgroup/cpu, and removes it; none
+ * touches /sys/fs/cgroup/memory.
+ */
+class CgroupJobTest {
+    private static final List<Path> HIERARCHIES =
+            List.of(Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/cpu"));
+
+    private final String treeName = "forkline-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+    private ProcessResources before;
+    private Launcher launcher;
+    private CgroupRoot root;
+
+    @BeforeEach
+    void start() throws Exception {
+        Assumptions.assumeTrue(Files.isWritable(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))
+                        && Files.isDirectory(Path.of("/sys/fs/cgroup/pids"))
+                        && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
+                "needs root on a hybrid cgroup host: cgroup2 at /sys/fs/cgroup/unified, v1 pids and cpu");
+        before = ProcessResources.baseline();
+        launcher = Launcher.create();
+        root = CgroupRoot.forThisHost(treeName);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (launcher == null) return;
+        try {
+            launcher.close();
+            root.destroy(Duration.ofSeconds(5));
+        } finally {
+            for (Path h : HIERARCHIES) {
+                Path left = h.resolve(treeName);
+                if (Files.isDirectory(left)) {
+                    try (var groups = Files.list(left)) {
+                        for (Path g : groups.filter(Files::isDirectory).toList()) Files.delete(g);
+                    }
+                    Files.delete(left);
+                }
+            }
+        }
+        for (Path h : HIERARCHIES) assertThat(h.resolve(treeName)).doesNotExist();
+        ProcessResources.now().assertNothingLeakedSince(before);
+    }
+
+    @Test
+    void childIsBornInTheGroupAndJoinsItsV1GroupsBeforeExec() throws Exception {
+        Cgroup job = root.create("job");
+        Exit exit = launcher.spawn(Command.of("cat", "/proc/self/cgroup").cgroup(job).stdout(Stdio.capture(1 << 16)))
+                .waitFor();
+        assertThat(exit.success()).isTrue();
+        List<String> lines = exit.stdout().text().lines().toList();
+        // "0::/path" is the v2 line; "N:pids:/path" and "N:cpu,cpuacct:/path" the v1 ones.
+        assertThat(lines).contains("0::/" + treeName + "/job");
+        assertThat(lines).anyMatch(l -> l.matches("\\d+:pids:/" + treeName + "/job"));
+        assertThat(lines).anyMatch(l -> l.matches("\\d+:[a-z,]*\\bcpu\\b[a-z,]*:/" + treeName + "/job"));
+        assertThat(launcher.migratedSpawnCount()).isZero();
+
+        assertThat(exit.cgroupStats()).isNotNull();
+        assertThat(exit.cgroupStats().pids().hierarchy()).isEqualTo(Hierarchy.V1);
+        assertThat(exit.cgroupStats().cpu().usageMicros()).isPositive();
+    }
+
+    @Test
+    void aPidsLimitHoldsForTheJobAndTheLauncherKeepsWorking() throws Exception {
+        Cgroup job = root.create("job", Limits.builder().pidsMax(3).build());
+        assertThat(job.limits().applied()).anyMatch(a -> a.hierarchy() == Hierarchy.V1 && a.file().endsWith("pids.max"));
+        // The shell is task 1; of its six background sleeps two fit under pids.max 3, and the
+        // third fork fails with EAGAIN, which dash reports ("Cannot fork") and dies of.
+        Exit exit = launcher.spawn(Command.of("sh", "-c", "for i in 1 2 3 4 5 6; do sleep 30 >/dev/null 2>&1 & done")
+                .cgroup(job).stderr(Stdio.capture(1 << 16))).waitFor();
+        assertThat(exit.success()).isFalse();
+        assertThat(exit.stderr().text()).containsIgnoringCase("fork");
+        assertThat(exit.cgroupStats().pids().forkFailures()).isPositive();
+        assertThat(job.pids()).hasSize(2);
+        job.kill(); // the sleeps that fitted
+        assertThat(job.awaitEmpty(Duration.ofSeconds(5))).isTrue();
+
+        assertThat(launcher.spawn(Command.of("/bin/true")).waitFor().success()).isTrue();
+    }
+
+    @Test
+    void killTreeReachesDaemonsThatLeftTheProcessGroup() throws Exception {
+        Cgroup job = root.create("job");
+        // setsid puts the inner sleep in a session of its own: no process-group signal reaches it.
+        Child child = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 & sleep 1000").cgroup(job).newProcessGroup());
+        awaitTasks(job, 3);
+        assertThat(child.killTree()).isTrue();
+        assertThat(child.waitFor().signal()).isEqualTo(9);
+        assertThat(job.awaitEmpty(Duration.ofSeconds(5))).isTrue();
+    }
+
+    @Test
+    void aTimeoutKillsTheWholeGroup() throws Exception {
+        Cgroup job = root.create("job");
+        Exit exit = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 & sleep 1000").cgroup(job)
+                .timeout(Duration.ofMillis(300)).killGrace(Duration.ZERO)).waitFor();
+        assertThat(exit.timedOut()).isTrue();
+        assertThat(job.awaitEmpty(Duration.ofSeconds(5))).isTrue();
+    }
+
+    @Test
+    void aV1GroupRemovedUnderneathIsATypedErrorNamingIt() throws Exception {
+        Cgroup job = root.create("job");
+        assertThat(launcher.spawn(Command.of("/bin/true").cgroup(job)).waitFor().success()).isTrue();
+        Path pidsGroup = job.v1Paths().get(Controller.PIDS);
+        Files.delete(pidsGroup); // rmdir: someone else removed it while the job's fds are open
+        SpawnException e = assertThrows(SpawnException.class, () -> launcher.spawn(Command.of("/bin/true").cgroup(job)));
+        assertThat(e.syscall()).isEqualTo("write(cgroup.procs)");
+        assertThat(e.errno()).isEqualTo(Fs.ENODEV);
+        assertThat(e.path()).isEqualTo(pidsGroup.resolve("cgroup.procs").toString());
+        assertThat(launcher.liveChildren()).isZero();
+        assertThat(launcher.spawn(Command.of("/bin/true")).waitFor().success()).isTrue();
+    }
+
+    @Test
+    void aV2GroupRemovedUnderneathIsATypedErrorNamingIt() throws Exception {
+        Cgroup job = root.create("job");
+        List<Path> v1 = new ArrayList<>(job.v1Paths().values());
+        Files.delete(job.path());
+        SpawnException e = assertThrows(SpawnException.class, () -> launcher.spawn(Command.of("/bin/true").cgroup(job)));
+        assertThat(e.syscall()).isEqualTo("clone3(CLONE_INTO_CGROUP)");
+        assertThat(e.errno()).isEqualTo(Errno.ENOENT);
+        assertThat(e.path()).isEqualTo(job.path().toString());
+        assertThat(launcher.liveChildren()).isZero();
+        for (Path dir : v1) assertThat(Files.readString(dir.resolve("cgroup.procs"))).isEmpty();
+    }
+
+    @Test
+    void posixSpawnJoinsAfterTheSpawnAndSaysSo() throws Exception {
+        Cgroup job = root.create("job");
+        Child child = launcher.spawn(Command.of("sleep", "30").cgroup(job).usePosixSpawn());
+        assertThat(child.cgroupPlacement()).isEqualTo(CgroupPlacement.MIGRATED);
+        assertThat(job.pids()).containsExactly(child.pid());
+        for (Path dir : job.v1Paths().values()) {
+            assertThat(Files.readString(dir.resolve("cgroup.procs")).strip()).isEqualTo(String.valueOf(child.pid()));
+        }
+        child.kill();
+        child.waitFor();
+    }
+
+    private static void awaitTasks(Cgroup group, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (group.pids().size() < count) {
+            if (System.nanoTime() > deadline) throw new AssertionError("the group never had " + count + " tasks: " + group.pids());
+            Thread.sleep(10);
+        }
+    }
+}
