@@ -4,6 +4,17 @@ import io.forkline.Command;
 import io.forkline.Exit;
 import io.forkline.Launcher;
 import io.forkline.SpawnException;
+import io.forkline.cgroup.AppliedLimit;
+import io.forkline.cgroup.Cgroup;
+import io.forkline.cgroup.CgroupException;
+import io.forkline.cgroup.CgroupRoot;
+import io.forkline.cgroup.CgroupSyscallException;
+import io.forkline.cgroup.Controller;
+import io.forkline.cgroup.InvalidLimitException;
+import io.forkline.cgroup.LimitReport;
+import io.forkline.cgroup.Limits;
+import io.forkline.cgroup.SkippedLimit;
+import io.forkline.cgroup.Stats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -15,7 +26,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code forkline run -- CMD ARGS...}: spawn one command with inherited stdio, wait, and exit
- * with its status (128 + signal when a signal ended it), as a shell would.
+ * with its status (128 + signal when a signal ended it), as a shell would; 126 or 127 when it
+ * cannot be started, 125 when its cgroup limits cannot be applied.
  */
 @picocli.CommandLine.Command(
         name = "run",
@@ -37,6 +49,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--cgroup", description = "A cgroup v2 directory to start it in (born there with CLONE_INTO_CGROUP).")
     Path cgroup;
 
+    @Option(names = "--limit", paramLabel = "FILE=VALUE",
+            description = "A cgroup limit in v2 syntax (memory.max, memory.high, memory.swap.max, cpu.max, cpu.weight, "
+                    + "pids.max, io.max), repeatable. The command then runs in a cgroup of its own under "
+                    + "forkline-run, driven on v1 for pids and cpu where a hybrid host has them there; "
+                    + "a limit that cannot be applied is an error, unless its controller is named by --optional.")
+    List<String> limits = List.of();
+
+    @Option(names = "--optional", split = ",", paramLabel = "CONTROLLER",
+            description = "Controllers (memory, cpu, pids, io) whose limits are skipped, and reported, where unavailable.")
+    List<String> optional = List.of();
+
     @Option(names = "--json", description = "Print the exit as JSON on stdout after the command ends.")
     boolean json;
 
@@ -55,14 +78,83 @@ final class RunCommand implements Callable<Integer> {
         if (timeout != null) command.timeout(parseDuration(timeout));
         if (newSession) command.newSession();
         if (cgroup != null) command.cgroup(cgroup);
-        try (Launcher launcher = Launcher.create()) {
-            Exit exit = launcher.spawn(command).waitFor();
-            if (json) System.out.println(Json.object(json(exit)));
-            return exit.statusCode();
-        } catch (SpawnException e) {
-            System.err.println("forkline: " + e.getMessage());
-            return e.errnoName().equals("EACCES") || e.errnoName().equals("ENOEXEC") ? 126 : 127;
+        if (!limits.isEmpty() || !optional.isEmpty()) {
+            if (cgroup != null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--limit and --cgroup exclude each other");
+            }
+            try {
+                return runInOwnGroup(command, parseLimits());
+            } catch (CgroupException e) {
+                // A limit that cannot be applied here, a malformed one, or no cgroup we may use.
+                System.err.println("forkline: " + e.getMessage());
+                return 125;
+            }
         }
+        try (Launcher launcher = Launcher.create()) {
+            return finish(launcher.spawn(command).waitFor(), null);
+        } catch (SpawnException e) {
+            return spawnFailed(e);
+        }
+    }
+
+    private Limits parseLimits() throws InvalidLimitException {
+        Limits.Builder builder = Limits.builder();
+        for (String pair : limits) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--limit wants FILE=VALUE, got '" + pair + "'");
+            }
+            builder.set(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        for (String name : optional) {
+            Controller controller = java.util.Arrays.stream(Controller.values())
+                    .filter(c -> c.kernelName().equals(name))
+                    .findFirst()
+                    .orElseThrow(() -> new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                            "--optional takes memory, cpu, pids or io, got '" + name + "'"));
+            builder.optional(controller);
+        }
+        return builder.build();
+    }
+
+    /**
+     * A group of its own, under this host's forkline-run subtree; the group is destroyed
+     * afterwards, and so is the subtree when no other run is using it.
+     */
+    private int runInOwnGroup(Command command, Limits jobLimits) throws Exception {
+        CgroupRoot root = CgroupRoot.forThisHost("forkline-run");
+        try {
+            Cgroup group = root.create("run-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), jobLimits);
+            try (Launcher launcher = Launcher.create()) {
+                for (AppliedLimit a : group.limits().applied()) {
+                    if (!json) System.err.println("forkline: " + a.limit() + " = " + a.requested() + " -> " + a.hierarchy() + " " + a.file());
+                }
+                for (SkippedLimit skipped : group.limits().skipped()) System.err.println("forkline: " + skipped);
+                return finish(launcher.spawn(command.cgroup(group)).waitFor(), group.limits());
+            } catch (SpawnException e) {
+                return spawnFailed(e);
+            } finally {
+                group.destroy(Duration.ofSeconds(10));
+            }
+        } finally {
+            try {
+                root.destroy(Duration.ofSeconds(10));
+            } catch (CgroupSyscallException e) {
+                // EBUSY: another run's group is in the subtree; the last run out removes it.
+                if (e.errno() != io.forkline.sys.ffm.Errno.EBUSY) throw e;
+                root.close();
+            }
+        }
+    }
+
+    private int finish(Exit exit, LimitReport limitReport) {
+        if (json) System.out.println(Json.object(json(exit, limitReport)));
+        return exit.statusCode();
+    }
+
+    private static int spawnFailed(SpawnException e) {
+        System.err.println("forkline: " + e.getMessage());
+        return e.errnoName().equals("EACCES") || e.errnoName().equals("ENOEXEC") ? 126 : 127;
     }
 
     static Duration parseDuration(String text) {
@@ -75,6 +167,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static Map<String, Object> json(Exit exit) {
+        return json(exit, null);
+    }
+
+    /** The exit, and with a cgroup its stats (flat keys; null where the host has no such accounting) and limits. */
+    static Map<String, Object> json(Exit exit, LimitReport limitReport) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("pid", exit.pid());
         fields.put("exit_code", exit.signal() == 0 ? exit.exitCode() : null);
@@ -84,6 +181,20 @@ final class RunCommand implements Callable<Integer> {
         fields.put("user_cpu_us", exit.userCpu().toNanos() / 1000);
         fields.put("system_cpu_us", exit.systemCpu().toNanos() / 1000);
         fields.put("max_rss_bytes", exit.maxRssBytes());
+        Stats stats = exit.cgroupStats();
+        if (stats != null) {
+            fields.put("cgroup_cpu_usage_us", stats.cpu().usageMicros());
+            fields.put("cgroup_memory_peak_bytes", stats.memory() == null ? null : stats.memory().peakBytes());
+            fields.put("cgroup_oom_kills", stats.memory() == null ? null : stats.memory().oomKills());
+            fields.put("cgroup_pids_peak", stats.pids() == null || stats.pids().peak() < 0 ? null : stats.pids().peak());
+            fields.put("cgroup_pids_fork_failures", stats.pids() == null ? null : stats.pids().forkFailures());
+        }
+        if (limitReport != null) {
+            for (AppliedLimit a : limitReport.applied()) {
+                fields.put("limit " + a.limit(), a.requested() + " -> " + a.hierarchy() + " " + a.file());
+            }
+            for (SkippedLimit skipped : limitReport.skipped()) fields.put("limit " + skipped.limit(), "skipped: " + skipped.reason());
+        }
         return fields;
     }
 }

@@ -45,6 +45,55 @@ class CliTest {
     }
 
     @Test
+    void benchCgroupJsonHasExactlyTheContractKeysForEveryMode() {
+        Object[] result = cli("bench", "cgroup", "--n", "12", "--concurrency", "1,3", "--warmup", "0", "--json");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        String json = (String) result[1];
+        Matcher objects = Pattern.compile("\\{([^}]*)}").matcher(json);
+        int count = 0;
+        while (objects.find()) {
+            count++;
+            List<String> keys = Pattern.compile("\"([a-z0-9_]+)\":").matcher(objects.group(1)).results().map(m -> m.group(1)).toList();
+            assertThat(keys).containsExactly("mode", "concurrency", "n", "jobs_per_sec", "acquire_p50_us", "acquire_p99_us",
+                    "acquire_max_us", "slow_path");
+        }
+        assertThat(count).isEqualTo(8); // four modes at two concurrencies
+        assertThat(json).contains("\"mode\": \"none\"", "\"mode\": \"mkdir\"", "\"mode\": \"migrate\"", "\"mode\": \"pool\"");
+        assertThat(leftoverBenchTrees()).isEmpty();
+    }
+
+    @Test
+    void benchCgroupBurstReportsMkdirAndPool() {
+        Object[] result = cli("bench", "cgroup", "--burst", "20", "--warmup", "0", "--json");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        assertThat((String) result[1]).contains("\"mode\": \"mkdir\"", "\"mode\": \"pool\"", "\"concurrency\": 20");
+        assertThat(leftoverBenchTrees()).isEmpty();
+    }
+
+    @Test
+    void runWithALimitReportsWhereItWentAndTheGroupsStats() {
+        Object[] result = cli("run", "--limit", "pids.max=7", "--json", "--", "sh", "-c", "exit 4");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(4);
+        assertThat((String) result[1]).contains("\"limit pids.max\": \"7 -> ").contains("pids.max\"")
+                .contains("\"cgroup_cpu_usage_us\": ");
+    }
+
+    @Test
+    void runWithALimitThatCannotBeAppliedSaysWhy() {
+        Object[] result = cli("run", "--limit", "memory.max=1073741824", "--", "/bin/true");
+        if ((Integer) result[0] == 0) return; // a host with memory on v2 applies it
+        assertThat((String) result[2]).contains("memory.max").contains("memory controller is unavailable");
+    }
+
+    private static List<java.nio.file.Path> leftoverBenchTrees() {
+        String mine = "forkline-bench-" + ProcessHandle.current().pid();
+        return java.util.stream.Stream.of("/sys/fs/cgroup/unified", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu")
+                .map(h -> java.nio.file.Path.of(h, mine))
+                .filter(java.nio.file.Files::exists)
+                .toList();
+    }
+
+    @Test
     void benchSpawnJsonHasExactlyTheContractKeys() {
         Object[] result = cli("bench", "spawn", "--n", "20", "--concurrency", "1,2", "--warmup", "0", "--json");
         assertThat(result[0]).as((String) result[2]).isEqualTo(0);
