@@ -27,6 +27,8 @@ modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 say() { echo "forkline-vm: $*" >&2; }
 die() { echo "forkline-vm: ERROR: $*" >&2; exit 1; }
 
+mkdir -p "$cache"
+
 # --- host tools ------------------------------------------------------------------------------
 need_packages=()
 command -v qemu-system-x86_64 >/dev/null || need_packages+=(qemu-system-x86)
@@ -36,10 +38,10 @@ if [ "${#need_packages[@]}" -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "missing ${need_packages[*]}: run 'apt-get install -y ${need_packages[*]}' as root"
   command -v apt-get >/dev/null || die "missing ${need_packages[*]} and no apt-get to install them"
   say "installing ${need_packages[*]} with apt-get"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >"$cache.apt.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$cache.apt.log" 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >>"$cache.apt.log" 2>&1 ||
-      die "apt-get install ${need_packages[*]} failed; see $cache.apt.log"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >"$cache/apt.log" 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$cache/apt.log" 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >>"$cache/apt.log" 2>&1 ||
+      die "apt-get install ${need_packages[*]} failed; see $cache/apt.log"
   fi
 fi
 for tool in qemu-system-x86_64 cpio gzip dpkg; do
@@ -49,7 +51,6 @@ done
   die "/bin/busybox is missing or not static (install busybox-static)"
 
 # --- kernel ----------------------------------------------------------------------------------
-mkdir -p "$cache"
 complete() { [ -f "$1/.complete" ]; }
 pick_cached() { # the newest complete kernel already in the cache
   local d
