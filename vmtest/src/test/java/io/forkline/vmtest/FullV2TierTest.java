@@ -1,0 +1,131 @@
+package io.forkline.vmtest;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.forkline.vmtest.JUnitXml.Outcome;
+import io.forkline.vmtest.JUnitXml.TestCase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The full-cgroup-v2 tier. This project's hosts are hybrid (memory, pids and cpu on cgroup v1,
+ * and forkline never writes to the v1 memory hierarchy), so memory.max, OOM kills, cpu.max,
+ * io.max and v2 pids.max are tested in a VM booted with every controller on v2: qemu (TCG) with
+ * a Debian 6.1 kernel, the host's root shared read-only and the host's JDK run in it
+ * ({@code scripts/vm/}). The VM is booted once; every test case the guest reports becomes a
+ * dynamic test here, which fails with the guest's failure message and stack trace or is skipped
+ * with the guest's reason, so that Surefire's report shows each in-VM test and a failure fails
+ * the build. The raw reports and the serial console stay in {@code target/vm/}.
+ *
+ * <p>A developer may skip the tier with {@code -Dforkline.vm.skip=true} or
+ * {@code FORKLINE_VM=skip}; with {@code CI=true} the tier is never skipped, and a VM that cannot
+ * start fails the build.
+ */
+class FullV2TierTest {
+    private static final int CONSOLE_LINES = 80;
+
+    @TestFactory
+    Stream<DynamicNode> testsInAFullCgroupV2Vm() throws Exception {
+        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
+        boolean skip = Boolean.getBoolean("forkline.vm.skip") || "skip".equals(System.getenv("FORKLINE_VM"));
+        if (skip && ci) {
+            fail("the full-cgroup-v2 VM tier is never skipped in CI (CI=true); -Dforkline.vm.skip=true and "
+                    + "FORKLINE_VM=skip are for developer machines");
+        }
+        if (skip) {
+            String why = "the full-cgroup-v2 VM tier was skipped on request (-Dforkline.vm.skip=true or FORKLINE_VM=skip): "
+                    + "memory.max, OOM kills, cpu.max, io.max and v2 pids.max are NOT tested in this build";
+            // Surefire counts an aborted factory as no test at all, so say it where the build log shows it.
+            System.out.println("forkline-vm: WARNING: " + why);
+            Assumptions.abort(why);
+        }
+
+        Path dir = Path.of(required("forkline.vm.dir"));
+        List<String> classpath = new ArrayList<>();
+        classpath.add(dir.resolve("junit-platform-console-standalone.jar").toString());
+        classpath.add(required("forkline.vm.testClasses"));
+        for (String extra : required("forkline.vm.extraClasspath").split(":")) {
+            if (Files.isDirectory(Path.of(extra))) classpath.add(extra);
+        }
+        String deps = Files.readString(dir.resolve("classpath.txt")).strip();
+        if (!deps.isEmpty()) classpath.addAll(Arrays.asList(deps.split(":")));
+
+        List<String> jvmArgs = List.of("--enable-native-access=ALL-UNNAMED", "-XX:NativeMemoryTracking=summary",
+                // C1 only: under emulation the short tests are over before C2 would pay off.
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m", "-Djava.io.tmpdir=/tmp",
+                "-Dforkline.vm.guest=true");
+        List<String> selectors = new ArrayList<>();
+        for (String s : required("forkline.vm.tests").split(",")) {
+            String[] kind = s.strip().split(":", 2);
+            if (kind.length != 2 || !List.of("package", "class", "method").contains(kind[0])) {
+                throw new IllegalArgumentException("forkline.vm.tests: expected package:NAME, class:NAME or "
+                        + "method:CLASS#NAME, got " + s);
+            }
+            selectors.add("--select-" + kind[0] + "=" + kind[1]);
+        }
+
+        VmRun.Result result = new VmRun(dir, Path.of(required("forkline.vm.scripts")),
+                Duration.parse(required("forkline.vm.timeout"))).run(classpath, jvmArgs, selectors);
+        System.out.println("forkline-vm: the VM ran " + result.wallTime().toMillis() + " ms (qemu " + result.exit().describe()
+                + ")" + (result.quietWait().toSeconds() < 1 ? "" : ", after waiting " + result.quietWait().toSeconds()
+                + " s for " + VmRun.QUIET_FILE) + "; console: " + result.console() + ", reports: " + result.out().resolve("reports"));
+
+        List<TestCase> cases = new ArrayList<>();
+        for (Path report : result.reports()) cases.addAll(JUnitXml.read(report));
+        List<DynamicNode> nodes = new ArrayList<>();
+        nodes.add(DynamicTest.dynamicTest("the VM booted and its JVM ran the tests to the end", () -> checkRun(result, cases)));
+        cases.stream().sorted(Comparator.comparing(TestCase::className).thenComparing(TestCase::name)).map(FullV2TierTest::replay).forEach(nodes::add);
+        return nodes.stream();
+    }
+
+    /** The VM itself: it booted, init got to Java, Java ended by itself, and the reports agree with its status. */
+    private static void checkRun(VmRun.Result result, List<TestCase> cases) throws IOException {
+        if (result.exit().timedOut()) {
+            fail("the VM did not finish within " + System.getProperty("forkline.vm.timeout") + " and was killed\n"
+                    + result.consoleTail(CONSOLE_LINES));
+        }
+        String initError = result.initError();
+        if (initError != null) fail("the VM's init gave up: " + initError + "\n" + result.consoleTail(CONSOLE_LINES));
+        int status = result.guestStatus();
+        if (status < 0) {
+            fail("the VM ended (" + result.exit().describe() + ") without the guest JVM's exit status\n"
+                    + result.consoleTail(CONSOLE_LINES));
+        }
+        if (cases.isEmpty()) fail("the guest JVM (exit status " + status + ") reported no tests\n" + result.consoleTail(CONSOLE_LINES));
+        boolean failed = cases.stream().anyMatch(c -> c.outcome() == Outcome.FAILED);
+        // The console launcher exits 1 when a test failed; anything else means the JVM itself failed.
+        if (status != 0 && !(status == 1 && failed)) {
+            fail("the guest JVM exited " + status + (failed ? "" : " with no failed test") + "\n" + result.consoleTail(CONSOLE_LINES));
+        }
+    }
+
+    private static DynamicTest replay(TestCase c) {
+        return DynamicTest.dynamicTest("[vm] " + c.className() + " > " + c.name(), () -> {
+            switch (c.outcome()) {
+                case PASSED -> { }
+                case SKIPPED -> Assumptions.abort("skipped in the VM: " + c.message());
+                case FAILED -> fail(c.className() + " > " + c.name() + " failed in the VM: " + c.message().strip()
+                        + "\n--- in-VM stack trace ---\n" + c.detail());
+            }
+        });
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("system property " + property + " is not set: run this through Maven (vmtest/pom.xml sets it)");
+        }
+        return value;
+    }
+}

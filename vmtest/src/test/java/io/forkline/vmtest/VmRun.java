@@ -1,0 +1,151 @@
+package io.forkline.vmtest;
+
+import io.forkline.Command;
+import io.forkline.Exit;
+import io.forkline.Launcher;
+import io.forkline.Stdio;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * One boot of the full-cgroup-v2 VM ({@code scripts/vm/boot.sh}): writes the guest JVM's
+ * arguments (the JUnit console launcher on the given classpath and selectors, reporting into
+ * the output share), runs {@code prepare.sh}, then boots qemu with a time limit, and reads back
+ * what the guest left in the output directory.
+ *
+ * <p>qemu is started with forkline's own {@link Launcher}, so it is killed through the pidfd
+ * this run holds when it overruns ({@link Command#timeout(Duration)}: SIGTERM, then SIGKILL).
+ */
+final class VmRun {
+    /** Other engineers' benchmarks create this file to ask for a quiet machine. */
+    static final Path QUIET_FILE = Path.of("/tmp/forkline-quiet");
+    private static final Duration QUIET_POLL = Duration.ofSeconds(10);
+    private static final Duration PREPARE_LIMIT = Duration.ofMinutes(10);
+
+    private final Path dir;
+    private final Path scripts;
+    private final Duration limit;
+
+    VmRun(Path dir, Path scripts, Duration limit) {
+        this.dir = dir;
+        this.scripts = scripts;
+        this.limit = limit;
+    }
+
+    /**
+     * What one boot left behind.
+     *
+     * @param exit how qemu ended
+     * @param wallTime from qemu's start to its end
+     * @param quietWait how long the run waited for {@link #QUIET_FILE} to go
+     * @param console the serial console's log
+     * @param out the output share: reports/, exit-status, init-error
+     */
+    record Result(Exit exit, Duration wallTime, Duration quietWait, Path console, Path out) {
+        /** @return the guest JVM's exit status, or -1 when it did not get that far */
+        int guestStatus() throws IOException {
+            Path status = out.resolve("exit-status");
+            return Files.exists(status) ? Integer.parseInt(Files.readString(status).strip()) : -1;
+        }
+
+        /** @return what init reported before it gave up, or null */
+        String initError() throws IOException {
+            Path error = out.resolve("init-error");
+            return Files.exists(error) ? Files.readString(error).strip() : null;
+        }
+
+        /** @return the XML reports the console launcher wrote */
+        List<Path> reports() throws IOException {
+            Path reports = out.resolve("reports");
+            if (!Files.isDirectory(reports)) return List.of();
+            try (Stream<Path> files = Files.list(reports)) {
+                return files.filter(f -> f.getFileName().toString().endsWith(".xml")).sorted().toList();
+            }
+        }
+
+        /** @return the console's last {@code lines} lines, for failure messages */
+        String consoleTail(int lines) throws IOException {
+            if (!Files.exists(console)) return "(no console log at " + console + ")";
+            List<String> all = Files.readAllLines(console, java.nio.charset.StandardCharsets.ISO_8859_1);
+            return "--- last " + Math.min(lines, all.size()) + " lines of " + console + " ---\n"
+                    + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        }
+    }
+
+    /**
+     * Boots the VM once and runs the guest JVM with {@code jvmArgs} before the main class and
+     * {@code launcherArgs} after {@code ConsoleLauncher execute}.
+     */
+    Result run(List<String> classpath, List<String> jvmArgs, List<String> launcherArgs)
+            throws IOException, InterruptedException {
+        Path out = dir.resolve("out");
+        deleteTree(out);
+        Files.createDirectories(out.resolve("reports"));
+        Path console = dir.resolve("console.log");
+        Files.deleteIfExists(console);
+
+        List<String> args = new ArrayList<>(jvmArgs);
+        args.add("-cp");
+        args.add(String.join(":", classpath));
+        args.add("org.junit.platform.console.ConsoleLauncher");
+        args.add("execute");
+        args.add("--disable-banner");
+        args.add("--disable-ansi-colors");
+        args.add("--details=tree");
+        args.add("--fail-if-no-tests");
+        args.add("--reports-dir=" + out.resolve("reports"));
+        args.addAll(launcherArgs);
+        for (String a : args) {
+            // One argument per line, unquoted: refuse what an @argfile would split or unescape.
+            if (!a.matches("[^\\s\"'\\\\#]+")) throw new IllegalArgumentException("cannot pass to the guest JVM: " + a);
+        }
+        Files.write(out.resolve("java.args"), args);
+
+        Duration quietWait = waitForQuiet();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try (Launcher launcher = Launcher.create()) {
+            Exit prepared = launcher.spawn(Command.of(scripts.resolve("prepare.sh").toString())
+                    .stdin(Stdio.readFrom(Path.of("/dev/null")))
+                    .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(PREPARE_LIMIT)).waitFor();
+            if (!prepared.success()) {
+                throw new IOException("scripts/vm/prepare.sh " + prepared.describe() + ":\n" + prepared.stderr().text());
+            }
+            long start = System.nanoTime();
+            Exit exit = launcher.spawn(Command.of(scripts.resolve("boot.sh").toString(), "--out", out.toString(),
+                            "--java", java, "--mem", "2G", "--smp", "2")
+                    // qemu reads the serial console's input from stdin: give it none, never Surefire's channel.
+                    .stdin(Stdio.readFrom(Path.of("/dev/null")))
+                    .stdout(Stdio.writeTo(console)).stderr(Stdio.mergeIntoStdout())
+                    .timeout(limit).killGrace(Duration.ofSeconds(5))).waitFor();
+            return new Result(exit, Duration.ofNanos(System.nanoTime() - start), quietWait, console, out);
+        }
+    }
+
+    private static Duration waitForQuiet() throws InterruptedException {
+        long start = System.nanoTime();
+        boolean said = false;
+        while (Files.exists(QUIET_FILE)) {
+            if (!said) {
+                System.out.println("forkline-vm: " + QUIET_FILE + " exists: waiting for it to go before booting the VM");
+                said = true;
+            }
+            Thread.sleep(QUIET_POLL); // a file another engineer removes; there is nothing to wait on but time
+        }
+        Duration waited = Duration.ofNanos(System.nanoTime() - start);
+        if (said) System.out.println("forkline-vm: waited " + waited.toSeconds() + " s for " + QUIET_FILE);
+        return waited;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
