@@ -36,6 +36,16 @@ public record Exit(
         Output stderr,
         Stats cgroupStats) {
 
+    /**
+     * @return whether the kernel's OOM killer ended the job: the child was SIGKILLed and its
+     *     cgroup counted an OOM kill (memory.events {@code oom_kill}, this job's only, for a group
+     *     from a pool). Always false without a cgroup whose memory controller is on v2: then an
+     *     OOM kill cannot be told from any other SIGKILL.
+     */
+    public boolean oomKilled() {
+        return signal == 9 && cgroupStats != null && cgroupStats.memory() != null && cgroupStats.memory().oomKills() > 0;
+    }
+
     /** @return whether the child exited with status 0 */
     public boolean success() {
         return exitCode == 0;
@@ -49,7 +59,7 @@ public record Exit(
     /** @return a short description such as {@code exited 0} or {@code killed by signal 9 (core dumped)} */
     public String describe() {
         String how = signal != 0
-                ? "killed by signal " + signal + (coreDumped ? " (core dumped)" : "")
+                ? "killed by signal " + signal + (coreDumped ? " (core dumped)" : "") + (oomKilled() ? " (out of memory)" : "")
                 : "exited " + exitCode;
         return timedOut ? how + " after timeout" : how;
     }
