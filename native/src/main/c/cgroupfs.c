@@ -80,6 +80,21 @@ long fl_read_at(int32_t dirfd, const char *name, void *buf, int64_t len)
     return (long)total;
 }
 
+long fl_pread_all(int32_t fd, void *buf, int64_t len)
+{
+    int64_t total = 0;
+    while (total < len) {
+        ssize_t n = pread(fd, (char *)buf + total, (size_t)(len - total), (off_t)total);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        if (n == 0) break;
+        total += n;
+    }
+    return (long)total;
+}
+
 long fl_write_at(int32_t dirfd, const char *name, const void *buf, int64_t len)
 {
     int fd = fl_openat(dirfd, name, O_WRONLY | O_NOFOLLOW);

@@ -22,6 +22,9 @@ FL_API int fl_faccessat(int32_t dirfd, const char *name, int32_t mode);
 /* Opens name under dirfd (O_RDONLY|O_NOFOLLOW|O_CLOEXEC), reads until end of file or until
  * len bytes, closes: the byte count, or -errno of the step that failed. */
 FL_API long fl_read_at(int32_t dirfd, const char *name, void *buf, int64_t len);
+/* Reads an open file from offset 0 (pread) until end of file or until len bytes: the byte
+ * count, or -errno. A cgroup file held open is read again with one system call, not three. */
+FL_API long fl_pread_all(int32_t fd, void *buf, int64_t len);
 /* Opens name under dirfd (O_WRONLY|O_NOFOLLOW|O_CLOEXEC), writes buf in one write(2), closes:
  * the byte count, or -errno. cgroup files take a value in one write, so no retry loop. */
 FL_API long fl_write_at(int32_t dirfd, const char *name, const void *buf, int64_t len);

@@ -292,7 +292,7 @@ public final class Cgroup implements AutoCloseable {
     /** @return whether any live process is in the group or below it ({@code populated} in cgroup.events) */
     public boolean populated() throws CgroupException {
         ensureOpen();
-        return "1".equals(v2.readKeyed("cgroup.events").get("populated"));
+        return "1".equals(GroupDir.parseKeyed(v2.readHeld("cgroup.events")).get("populated"));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -310,25 +310,25 @@ public final class Cgroup implements AutoCloseable {
 
     private Stats rawStats() throws CgroupException {
         ensureOpen();
-        Map<String, String> cpu = v2.readKeyed("cpu.stat");
+        Map<String, String> cpu = GroupDir.parseKeyed(v2.readHeld("cpu.stat"));
         Stats.Cpu cpuStats = new Stats.Cpu(number(cpu.get("usage_usec")), number(cpu.get("user_usec")),
                 number(cpu.get("system_usec")), Hierarchy.V2);
         Stats.Memory memory = null;
         if (root.controller(Controller.MEMORY).hierarchy() == Hierarchy.V2) {
             Map<String, Long> events = new LinkedHashMap<>();
-            v2.readKeyed("memory.events").forEach((k, v) -> events.put(k, number(v)));
-            String peak = v2.readIfPresent("memory.peak");
-            memory = new Stats.Memory(number(v2.read("memory.current")), peak == null ? -1 : number(peak), events);
+            GroupDir.parseKeyed(v2.readHeld("memory.events")).forEach((k, v) -> events.put(k, number(v)));
+            String peak = v2.readHeldIfPresent("memory.peak");
+            memory = new Stats.Memory(number(v2.readHeld("memory.current")), peak == null ? -1 : number(peak), events);
         }
         Stats.Pids pids = null;
         Hierarchy pidsAt = root.controller(Controller.PIDS).hierarchy();
         if (pidsAt != null) {
             GroupDir dir = dirFor(pidsAt, Controller.PIDS);
             if (dir != null) {
-                String peak = dir.readIfPresent("pids.peak");
-                String events = dir.readIfPresent("pids.events");
+                String peak = dir.readHeldIfPresent("pids.peak");
+                String events = dir.readHeldIfPresent("pids.events");
                 long failures = events == null ? 0 : number(GroupDir.parseKeyed(events).get("max"));
-                pids = new Stats.Pids(number(dir.read("pids.current")), peak == null ? -1 : number(peak), failures, pidsAt);
+                pids = new Stats.Pids(number(dir.readHeld("pids.current")), peak == null ? -1 : number(peak), failures, pidsAt);
             }
         }
         return new Stats(cpuStats, memory, pids);
@@ -340,7 +340,7 @@ public final class Cgroup implements AutoCloseable {
     /** The v2 cgroup.events, read once: {@code populated} and {@code frozen}. */
     Map<String, String> events() throws CgroupException {
         ensureOpen();
-        return v2.readKeyed("cgroup.events");
+        return GroupDir.parseKeyed(v2.readHeld("cgroup.events"));
     }
 
     /**
@@ -426,7 +426,7 @@ public final class Cgroup implements AutoCloseable {
     /** @return whether the kernel reports the group frozen ({@code frozen 1} in cgroup.events) */
     public boolean frozen() throws CgroupException {
         ensureOpen();
-        return "1".equals(v2.readKeyed("cgroup.events").get("frozen"));
+        return "1".equals(GroupDir.parseKeyed(v2.readHeld("cgroup.events")).get("frozen"));
     }
 
     /**
@@ -459,7 +459,7 @@ public final class Cgroup implements AutoCloseable {
                 throw v2.translate(e);
             }
             for (;;) {
-                if (value.equals(v2.readKeyed("cgroup.events").get(key))) return true;
+                if (value.equals(GroupDir.parseKeyed(v2.readHeld("cgroup.events")).get(key))) return true;
                 long left = deadline - System.nanoTime();
                 if (left <= 0) return false;
                 if (Thread.interrupted()) throw new InterruptedException("waiting for " + key + " " + value + " in " + v2.path);

@@ -7,6 +7,7 @@ import io.forkline.sys.ffm.Shim;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One open cgroup directory in one hierarchy: its fd (O_DIRECTORY|O_NOFOLLOW, close-on-exec),
@@ -17,6 +18,11 @@ final class GroupDir {
     final int fd;
     final Path path;
     final Hierarchy hierarchy;
+    /**
+     * The counters and events files, held open after their first read and read again with one
+     * pread each: a pooled group's are read at every job's end and release.
+     */
+    private final ConcurrentHashMap<String, Integer> held = new ConcurrentHashMap<>();
 
     GroupDir(int fd, Path path, Hierarchy hierarchy) {
         this.fd = fd;
@@ -44,6 +50,37 @@ final class GroupDir {
             return Fs.readAt(fd, file, shown(file)).strip();
         } catch (SyscallException e) {
             throw translate(e);
+        }
+    }
+
+    /**
+     * As {@link #read(String)}, through an fd held open until {@link #close()}: for the few files
+     * that are read at every job's end (cgroup.events, cpu.stat, pids.current, ...).
+     */
+    String readHeld(String file) throws CgroupException {
+        try {
+            Integer open = held.get(file);
+            if (open == null) {
+                int opened = Fs.openAt(fd, file, Shim.O_RDONLY | Shim.O_NOFOLLOW, shown(file));
+                open = held.putIfAbsent(file, opened);
+                if (open != null) Shim.close(opened);
+                else open = opened;
+            }
+            return Fs.readFd(open, shown(file)).strip();
+        } catch (SyscallException e) {
+            throw translate(e);
+        }
+    }
+
+    /** As {@link #readIfPresent(String)}, through a held fd ({@link #readHeld(String)}). */
+    String readHeldIfPresent(String file) throws CgroupException {
+        try {
+            return readHeld(file);
+        } catch (GroupRemovedException e) {
+            throw e;
+        } catch (CgroupSyscallException e) {
+            if (e.errno() == Errno.ENOENT) return null;
+            throw e;
         }
     }
 
@@ -101,6 +138,8 @@ final class GroupDir {
     }
 
     void close() {
+        held.values().forEach(Shim::close);
+        held.clear();
         Shim.close(fd);
     }
 

@@ -54,6 +54,7 @@ public final class Fs {
 
     /** How much {@link #readAt} reads at most: cgroup interface files are far smaller. */
     private static final int READ_LIMIT = 64 * 1024;
+    private static final int FIRST_READ = 4096;
 
     private static final MethodHandle OPENAT =
             NativeLibrary.blocking("fl_openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
@@ -65,6 +66,8 @@ public final class Fs {
             NativeLibrary.blocking("fl_faccessat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle READ_AT = NativeLibrary.blocking(
             "fl_read_at", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle PREAD_ALL = NativeLibrary.blocking(
+            "fl_pread_all", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE_AT = NativeLibrary.blocking(
             "fl_write_at", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle FSTATFS =
@@ -141,19 +144,51 @@ public final class Fs {
      * @throws SyscallException from openat or read
      */
     public static String readAt(int dirfd, String name, String shownAs) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(READ_LIMIT);
-            long rc = (long) READ_AT.invokeExact(dirfd, arena.allocateFrom(name), buffer, (long) READ_LIMIT);
-            if (rc < 0) throw Errors.syscall("read", rc, shownAs);
-            if (rc == READ_LIMIT) {
-                throw Errors.syscall("read", Errno.E2BIG, shownAs, "larger than " + READ_LIMIT + " bytes");
+        // Most cgroup files are a few hundred bytes: try a small buffer first, which is cheaper
+        // to allocate and zero, and read again with the limit only when it was filled.
+        for (int size = FIRST_READ; ; size = READ_LIMIT) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(size);
+                long rc = (long) READ_AT.invokeExact(dirfd, arena.allocateFrom(name), buffer, (long) size);
+                String text = text(rc, size, buffer, shownAs);
+                if (text != null) return text;
+            } catch (SyscallException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError("fl_read_at", t);
             }
-            return new String(buffer.asSlice(0, rc).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-        } catch (SyscallException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new AssertionError("fl_read_at", t);
         }
+    }
+
+    /**
+     * Reads a file held open from its start (pread at offset 0): for cgroup files read again and
+     * again, such as cgroup.events and cpu.stat, one system call instead of open, read, close.
+     *
+     * @throws SyscallException from pread; ENODEV when the cgroup was removed
+     */
+    public static String readFd(int fd, String shownAs) throws SyscallException {
+        for (int size = FIRST_READ; ; size = READ_LIMIT) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(size);
+                long rc = (long) PREAD_ALL.invokeExact(fd, buffer, (long) size);
+                String text = text(rc, size, buffer, shownAs);
+                if (text != null) return text;
+            } catch (SyscallException | RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError("fl_pread_all", t);
+            }
+        }
+    }
+
+    /** The text read, or null when a first small buffer was filled and the read must be retried. */
+    private static String text(long rc, int size, MemorySegment buffer, String shownAs) throws SyscallException {
+        if (rc < 0) throw Errors.syscall("read", rc, shownAs);
+        if (rc == size) {
+            if (size < READ_LIMIT) return null;
+            throw Errors.syscall("read", Errno.E2BIG, shownAs, "larger than " + READ_LIMIT + " bytes");
+        }
+        return new String(buffer.asSlice(0, rc).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     /**
