@@ -127,11 +127,20 @@ public final class Child {
         if (reaped != null) return;
         timedOut = true;
         if (grace.isZero()) {
-            killTree();
+            killAfterTimeout();
             return;
         }
         signalTree(Signals.TERM);
-        timer = launcher.timer().schedule(this::killTree, grace.toNanos(), TimeUnit.NANOSECONDS);
+        timer = launcher.timer().schedule(this::killAfterTimeout, grace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A group lent for this job alone is killed whole (cgroup.kill); a group the caller gave may
+     * hold other children too, so there only the child's process group (or the child) is killed.
+     */
+    private void killAfterTimeout() {
+        if (job != null && job.borrowed()) killTree();
+        else signalTree(Signals.KILL);
     }
 
     private void onPidfdReadable(int events) {
@@ -165,7 +174,11 @@ public final class Child {
         if (pending != null) pending.cancel(false);
         if (stdin != null) stdin.close();
         // Before captures end: emptying a borrowed group kills stragglers that hold the pipes open.
-        if (job != null) job.childReaped(launcher.cgroupReleaser());
+        // The exit completes once the group's stats are read, after the stragglers died.
+        if (job != null) {
+            pendingForExit.incrementAndGet();
+            job.childReaped(launcher.cgroupReleaser(), this::captureEnded);
+        }
         launcher.childGone(this);
         if (pendingForExit.get() > 1) {
             launcher.timer().schedule(this::stopWaitingForCaptures, CAPTURE_DRAIN.toNanos(), TimeUnit.NANOSECONDS);

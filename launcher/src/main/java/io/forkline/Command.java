@@ -231,7 +231,9 @@ public final class Command {
      * CLONE_INTO_CGROUP with the group's own directory fd, and, on hybrid hosts, joined to its v1
      * groups (pids, cpu) by the child itself before it execs, so the program never runs outside
      * the group's limits. {@link Exit#cgroupStats()} reports the group's stats when the child is
-     * reaped. The caller owns the group: it must stay open while the child is spawned.
+     * reaped. The caller owns the group: it must stay open while the child is spawned. As the
+     * group may hold other processes, a {@link #timeout(Duration) timeout} signals the child's
+     * process group (or the child), not the cgroup; {@link Child#killTree()} kills the cgroup.
      */
     public Command cgroup(Cgroup group) {
         Objects.requireNonNull(group, "group");
@@ -244,7 +246,8 @@ public final class Command {
      * Starts the child in a cgroup of its own with these limits, taken from the launcher's
      * {@link Launcher.Builder#cgroupPool pool} (no mkdir on the fast path) and given back, emptied
      * with cgroup.kill and reset, when the child has been reaped. {@link Exit#cgroupStats()} reports
-     * what the job used; {@link Child#killTree()} kills the job's whole tree. Use
+     * what the job used; {@link Child#killTree()}, and a {@link #timeout(Duration) timeout} after
+     * its grace, kill the job's whole tree with cgroup.kill. Use
      * {@link Limits#NONE} for a group with accounting and tree kill only.
      *
      * @throws NullPointerException if {@code limits} is null
@@ -264,7 +267,8 @@ public final class Command {
 
     /**
      * Takes the posix_spawn path even where clone3 works. It exists to test the fallback and for
-     * hosts that want it; rlimits, umask, a parent-death signal and cgroups are refused there.
+     * hosts that want it; rlimits, umask and a parent-death signal are refused there, and a child
+     * meant for a cgroup is moved into it after it started ({@link CgroupPlacement#MIGRATED}).
      */
     public Command usePosixSpawn() {
         this.posixSpawn = true;

@@ -4,6 +4,7 @@ import io.forkline.cgroup.Cgroup;
 import io.forkline.cgroup.CgroupException;
 import io.forkline.cgroup.Stats;
 import io.forkline.sys.ffm.SpawnSpec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -17,13 +18,16 @@ import java.util.function.Consumer;
  * by writing "0" to their cgroup.procs before it runs anything else.
  *
  * <p>When the child is reaped, the group's stats are read for {@link Exit#cgroupStats()}. A
- * group the launcher borrowed (from a pool, for {@link Command#cgroupLimits}) is then handed
- * back: on the reaping thread when it is already empty, which is the common case and costs a
- * few file reads, or else on the launcher's release thread, because emptying it means
- * cgroup.kill and a wait for the stragglers to die. A group the caller gave is left as it is.
+ * group the launcher borrowed (from a pool, for {@link Command#cgroupLimits}) holds this job
+ * only: the job ends when the group is empty, and the group is then handed back. On the reaping
+ * thread when it is already empty, which is the common case and costs two preads, or else on
+ * the launcher's release thread, because emptying it means cgroup.kill and a wait for the
+ * stragglers to die. A group the caller gave is left as it is.
  */
 final class JobCgroup {
     private static final System.Logger LOG = System.getLogger(JobCgroup.class.getName());
+    /** How long a job's end waits for its killed stragglers to die. */
+    private static final Duration STRAGGLER_TIMEOUT = Duration.ofSeconds(10);
 
     final Cgroup group;
     /** Gives a borrowed group back (the pool's release), or null when the caller owns it. */
@@ -44,6 +48,11 @@ final class JobCgroup {
     /** A group lent for one job, given back through {@code giveBack} after the child is reaped. */
     static JobCgroup borrowed(Cgroup group, Consumer<Cgroup> giveBack) {
         return new JobCgroup(group, giveBack);
+    }
+
+    /** @return whether the group was lent for this one job (and so holds nothing else) */
+    boolean borrowed() {
+        return giveBack != null;
     }
 
     /** @return the v2 directory fd, owned by the group */
@@ -69,28 +78,66 @@ final class JobCgroup {
     }
 
     /**
-     * The child was reaped: read the stats, then give a borrowed group back.
+     * The child was reaped. A group the caller owns has its stats read, and that is all. A
+     * borrowed group is the job's alone, so the job ends when the group is empty: stragglers
+     * (daemons, grandchildren) are killed with cgroup.kill and waited for, on the release thread
+     * because that may take a while, and only then are the stats read, so that they cover the
+     * whole job, and the group given back.
      *
-     * @param slowReleases where a group that still holds processes is emptied and given back
+     * @param slowReleases where a group that still holds processes is emptied
+     * @param done run once the stats are read (on this thread or the release thread)
      */
-    void childReaped(Executor slowReleases) {
+    void childReaped(Executor slowReleases, Runnable done) {
+        if (giveBack == null) {
+            readStats();
+            done.run();
+            return;
+        }
+        boolean empty;
+        try {
+            empty = !group.populated();
+        } catch (CgroupException e) {
+            empty = true; // removed underneath: the pool's release finds out and drops it
+        }
+        if (empty) {
+            finish(done);
+        } else {
+            slowReleases.execute(() -> {
+                emptyGroup();
+                finish(done);
+            });
+        }
+    }
+
+    private void emptyGroup() {
+        try {
+            group.kill();
+            if (!group.awaitEmpty(STRAGGLER_TIMEOUT)) {
+                LOG.log(System.Logger.Level.WARNING, group + " still has processes " + STRAGGLER_TIMEOUT.toSeconds()
+                        + " s after cgroup.kill; the pool will remove it");
+            }
+        } catch (CgroupException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot empty " + group, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void finish(Runnable done) {
+        try {
+            readStats();
+            giveBack();
+        } finally {
+            done.run();
+        }
+    }
+
+    private void readStats() {
         try {
             stats = group.stats();
         } catch (CgroupException e) {
             // Removed underneath, for example: the exit itself is still reported, without stats.
             LOG.log(System.Logger.Level.WARNING, "cannot read the stats of " + group, e);
-        }
-        if (giveBack == null) return;
-        boolean empty;
-        try {
-            empty = !group.populated();
-        } catch (CgroupException e) {
-            empty = true; // gone: the pool's release finds out and removes it
-        }
-        if (empty) {
-            giveBack();
-        } else {
-            slowReleases.execute(this::giveBack);
         }
     }
 

@@ -117,12 +117,16 @@ class CgroupJobTest {
     }
 
     @Test
-    void aTimeoutKillsTheWholeGroup() throws Exception {
+    void aTimeoutInAGroupTheCallerOwnsKillsTheChildNotTheGroup() throws Exception {
         Cgroup job = root.create("job");
-        Exit exit = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 & sleep 1000").cgroup(job)
-                .timeout(Duration.ofMillis(300)).killGrace(Duration.ZERO)).waitFor();
+        Child bystander = launcher.spawn(Command.of("sleep", "1000").cgroup(job));
+        Exit exit = launcher.spawn(Command.of("sleep", "1000").cgroup(job).timeout(Duration.ofMillis(200))
+                .killGrace(Duration.ZERO)).waitFor();
         assertThat(exit.timedOut()).isTrue();
-        assertThat(job.awaitEmpty(Duration.ofSeconds(5))).isTrue();
+        assertThat(bystander.isAlive()).isTrue();
+        assertThat(job.pids()).containsExactly(bystander.pid());
+        bystander.kill();
+        bystander.waitFor();
     }
 
     @Test
