@@ -245,6 +245,8 @@ struct child_context {
     volatile int32_t err;
     volatile int32_t step;
     volatile int32_t detail;
+    /* Set by the child's first instruction: a child that exits without it was killed at birth. */
+    volatile int32_t started;
 };
 
 static int child_fail(struct child_context *ctx, long negative_errno, int32_t step)
@@ -355,6 +357,7 @@ static int child_main(void *arg)
     const struct fl_spawn_request *r = ctx->request;
     long rc;
 
+    ctx->started = 1;
     if (ctx->reset_handlers)
         child_reset_handlers();
     /* Before the unshare below: the procs fds need not be among the fds the child keeps. */
@@ -458,6 +461,14 @@ static int spawn_on_own_stack(const struct fl_spawn_request *r, struct fl_spawn_
 
     if (pid < 0)
         return set_result_error(res, (int)-pid, FL_STEP_CLONE);
+    if (ctx.err == 0 && !ctx.started) {
+        /* Every signal is blocked in the child, so only SIGKILL ends it before its first
+         * instruction: a cgroup.kill of its group. Since Linux 6.14 (the kill_seq check in
+         * cgroup_post_fork) that also happens to every child born, with CLONE_INTO_CGROUP, into a
+         * group that was ever killed. Report it as a failed spawn, not as a child that ran. */
+        ctx.err = ESRCH;
+        ctx.step = FL_STEP_KILLED_AT_BIRTH;
+    }
     if (ctx.err != 0) {
         /* The child has exited (CLONE_VFORK returns only after exec or exit): reap it now so
          * that a failed spawn leaves no zombie and no pidfd behind. */

@@ -77,6 +77,7 @@ enum fl_step {
     FL_STEP_PIDFD_OPEN = 13,
     FL_STEP_UNSUPPORTED = 14,
     FL_STEP_JOIN_CGROUP = 15, /* result.detail is the index into join_cgroup_fds */
+    FL_STEP_KILLED_AT_BIRTH = 16, /* the child died before its first instruction (SIGKILL) */
 };
 
 enum fl_method {

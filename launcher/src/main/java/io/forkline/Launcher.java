@@ -10,6 +10,7 @@ import io.forkline.sys.ffm.Errno;
 import io.forkline.sys.ffm.Errors;
 import io.forkline.sys.ffm.Shim;
 import io.forkline.sys.ffm.SpawnSpec;
+import io.forkline.sys.ffm.SpawnStep;
 import io.forkline.sys.ffm.Spawned;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -248,8 +249,9 @@ public final class Launcher implements AutoCloseable {
             if (group != null && e.syscall().equals("clone3")) {
                 // CLONE_INTO_CGROUP errors (EBADF: not a cgroup v2 directory; EACCES; EBUSY:
                 // a group with children of its own) name the group, which the shim cannot know.
-                e = Errors.syscall("clone3(CLONE_INTO_CGROUP)", e.errno(), group.toString(), e.errno() == Errno.EAGAIN
-                        ? "the group's pids.max is reached (or the host's pid limit)" : null);
+                String why = e.errno() == Errno.EAGAIN ? "the group's pids.max is reached (or the host's pid limit)"
+                        : e.errno() == Errno.ESRCH ? SpawnStep.KILLED_AT_BIRTH_TEXT : null;
+                e = Errors.syscall("clone3(CLONE_INTO_CGROUP)", e.errno(), group.toString(), why);
             }
             if (event.shouldCommit()) {
                 event.executable = argv.get(0);

@@ -130,6 +130,21 @@ class CgroupJobTest {
     }
 
     @Test
+    void aChildBornIntoAKilledGroupIsASpawnErrorNamingTheGroup() throws Exception {
+        Cgroup job = root.create("job");
+        assertThat(launcher.spawn(Command.of("/bin/true").cgroup(job)).waitFor().success()).isTrue();
+        job.kill();
+        // Linux 6.14+ SIGKILLs every child born into a group after cgroup.kill (kill_seq).
+        SpawnException e = assertThrows(SpawnException.class, () -> launcher.spawn(Command.of("/bin/true").cgroup(job)));
+        assertThat(e.syscall()).isEqualTo("clone3(CLONE_INTO_CGROUP)");
+        assertThat(e.errno()).isEqualTo(Errno.ESRCH);
+        assertThat(e.path()).isEqualTo(job.path().toString());
+        assertThat(e.getMessage()).contains("SIGKILLed before it ran");
+        assertThat(launcher.liveChildren()).isZero();
+        assertThat(launcher.spawn(Command.of("/bin/true").cgroup(root.create("fresh"))).waitFor().success()).isTrue();
+    }
+
+    @Test
     void aV1GroupRemovedUnderneathIsATypedErrorNamingIt() throws Exception {
         Cgroup job = root.create("job");
         assertThat(launcher.spawn(Command.of("/bin/true").cgroup(job)).waitFor().success()).isTrue();

@@ -89,6 +89,11 @@ class PooledJobTest {
                 .cgroupLimits(Limits.NONE).stdout(Stdio.capture(1024))).waitFor();
         // The exit is reported once the job's group is empty.
         assertThat(deadOrZombie(Integer.parseInt(exit.stdout().text().strip()))).isTrue();
+        // The group was emptied with cgroup.kill, which spends it: retired, and the next job runs.
+        assertThat(pool.removedCount()).isEqualTo(1);
+        for (int i = 0; i < 5; i++) {
+            assertThat(launcher.spawn(Command.of("/bin/true").cgroupLimits(Limits.NONE)).waitFor().success()).isTrue();
+        }
     }
 
     @Test

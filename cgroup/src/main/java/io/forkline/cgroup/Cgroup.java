@@ -46,6 +46,9 @@ public final class Cgroup implements AutoCloseable {
     /** What the counters read at the last {@link #resetForReuse()}: stats() reports usage since then. */
     private volatile Stats baseline;
     private volatile boolean closed;
+    private volatile boolean killed;
+    /** Every limit file written since the group was made or last reset, so that a reset misses none. */
+    private final List<AppliedLimit> writtenSinceReset = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Opened on first use by {@link #v1ProcsFiles()}, closed with the group. */
     private volatile List<ProcsFile> v1ProcsFiles;
 
@@ -141,6 +144,7 @@ public final class Cgroup implements AutoCloseable {
         }
         LimitReport report = new LimitReport(applied, plan.skipped());
         limits = report;
+        writtenSinceReset.addAll(applied);
         return report;
     }
 
@@ -344,7 +348,7 @@ public final class Cgroup implements AutoCloseable {
     }
 
     /**
-     * Makes an empty group fit for its next job: every file the last {@link #apply(Limits)} wrote
+     * Makes an empty group fit for its next job: every file any {@link #apply(Limits)} since the last reset wrote
      * goes back to the kernel's default for a new group, in reverse order, and the counters are
      * read as the baseline that {@link #stats()} subtracts from then on.
      *
@@ -353,7 +357,7 @@ public final class Cgroup implements AutoCloseable {
      */
     void resetForReuse() throws CgroupException {
         ensureOpen();
-        List<AppliedLimit> applied = limits.applied();
+        List<AppliedLimit> applied = List.copyOf(writtenSinceReset);
         for (int i = applied.size() - 1; i >= 0; i--) {
             AppliedLimit a = applied.get(i);
             GroupDir dir = a.hierarchy() == Hierarchy.V2 ? v2 : v1.get(Controller.ofFile(a.limit()));
@@ -361,6 +365,7 @@ public final class Cgroup implements AutoCloseable {
             dir.write(file, defaultValue(a.hierarchy(), file, a.written()));
         }
         limits = LimitReport.NONE;
+        writtenSinceReset.clear();
         baseline = rawStats();
     }
 
@@ -394,11 +399,23 @@ public final class Cgroup implements AutoCloseable {
      * which also catches processes forked while the kill runs. Returns at once; use
      * {@link #awaitEmpty(Duration)} to wait until they are gone.
      *
+     * <p>A killed group is spent for clone3 CLONE_INTO_CGROUP: since Linux 6.14 the kernel
+     * compares the kill count of the parent's group, read before the target group is looked up,
+     * with the target's, so every child later born into a group that was ever killed is SIGKILLed
+     * at birth (seen on 6.18; the launcher reports it as a failed spawn naming the group). Make a
+     * new group for the next job; {@link CgroupPool} retires killed groups.
+     *
      * @throws CgroupSyscallException ENOENT naming cgroup.kill on kernels before 5.14
      */
     public void kill() throws CgroupException {
         ensureOpen();
+        killed = true;
         v2.write("cgroup.kill", "1");
+    }
+
+    /** @return whether {@link #kill()} was ever called on this group (a pool retires such groups) */
+    boolean wasKilled() {
+        return killed;
     }
 
     /**

@@ -28,11 +28,12 @@ import java.util.stream.Stream;
  *       pool below its low-water mark, a refill starts after {@code refillDelay}, so that it does
  *       not compete with the burst that drained the pool for cgroup_mutex. When the pool is empty,
  *       acquire makes a group inline: the slow path, counted in {@link #slowPathCount()}.
- *   <li>{@link #release(Cgroup)} empties the group (cgroup.kill, then a wait for {@code populated
- *       0}), thaws it if it was frozen, writes the kernel's defaults back to every limit the job
- *       set, and records the counters as the next job's zero ({@link Stats}). A group that cannot
- *       be cleaned, or that someone removed, is removed, never handed out again, and counted in
- *       {@link #removedCount()}.
+ *   <li>{@link #release(Cgroup)} takes back an empty group: it thaws it if it was frozen, writes
+ *       the kernel's defaults back to every limit the job set, and records the counters as the
+ *       next job's zero ({@link Stats}). A group that still holds processes is emptied with
+ *       cgroup.kill and removed, because a killed group cannot host another child (see
+ *       {@link Cgroup#kill()}); so is one that cannot be cleaned or that someone removed. Each
+ *       is counted in {@link #removedCount()}, and the refill replaces it.
  *   <li>cgroup v2 cannot rename a group (kernfs answers EPERM), so groups are recycled under
  *       stable names and the caller maps job to group. (v1 can rename within a parent, as the
  *       seed's kernel patch did; forkline does not, because every group has its v2 directory.)
@@ -250,14 +251,19 @@ public final class CgroupPool implements AutoCloseable {
             }
         }
 
+        /**
+         * A group that still holds processes, or was ever killed, is retired (destroy kills and
+         * removes it) rather than cleaned: after cgroup.kill the kernel (6.14 and later) kills
+         * every child born into the group, so it can never host a job again (see
+         * {@link Cgroup#kill()}). Killing the stragglers one by one instead would race with
+         * their forks; a fresh group from the refill is cheaper and certain.
+         */
         @Override
         public boolean recycle(Cgroup group) {
             try {
+                if (group.wasKilled()) return gaveUp();
                 var events = group.events();
-                if ("1".equals(events.get("populated"))) {
-                    group.kill();
-                    if (!group.awaitEmpty(releaseTimeout)) return gaveUp();
-                }
+                if ("1".equals(events.get("populated"))) return gaveUp();
                 if ("1".equals(events.get("frozen")) && !group.thaw(releaseTimeout)) return gaveUp();
                 group.resetForReuse();
                 return true;

@@ -73,9 +73,10 @@ class CgroupPoolTest {
     }
 
     @Test
-    void releaseKillsStragglersAndGrandchildrenAndReusesTheGroup() throws Exception {
+    void aGroupWithStragglersIsKilledRetiredAndReplaced() throws Exception {
         try (CgroupPool pool = readyPool(1)) {
             Cgroup group = pool.acquire();
+            String name = group.name();
             try (TestChild shell = TestChild.shell(group, "sleep 100 & sleep 100 & echo started; wait")) {
                 assertThat(shell.readLine()).isEqualTo("started");
                 assertThat(group.pids()).hasSize(3);
@@ -84,11 +85,30 @@ class CgroupPoolTest {
                 assertThat(exit).isNotNull();
                 assertThat(exit.status()).isEqualTo(9);
             }
-            Cgroup again = pool.acquire();
-            assertThat(again.name()).isEqualTo(group.name());
-            assertThat(again.populated()).isFalse();
-            assertThat(pool.removedCount()).isZero();
-            pool.release(again);
+            assertThat(pool.removedCount()).isEqualTo(1);
+            for (Path h : HIERARCHIES) assertThat(h.resolve(tree.name).resolve(name)).doesNotExist();
+            Cgroup next = pool.acquire();
+            assertThat(next.name()).isNotEqualTo(name);
+            try (TestChild child = TestChild.spawn(next, "/bin/true", "true")) {
+                ExitRecord exit = child.waitFor(Duration.ofSeconds(10));
+                assertThat(exit.code()).isEqualTo(ExitRecord.CLD_EXITED);
+                assertThat(exit.status()).isZero();
+            }
+            pool.release(next);
+            assertThat(pool.removedCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aKilledGroupIsNeverHandedOutAgainEvenWhenEmpty() throws Exception {
+        try (CgroupPool pool = readyPool(1)) {
+            Cgroup group = pool.acquire();
+            group.kill(); // spent: every child born into it later would be SIGKILLed at birth
+            pool.release(group);
+            assertThat(pool.removedCount()).isEqualTo(1);
+            Cgroup next = pool.acquire();
+            assertThat(next.name()).isNotEqualTo(group.name());
+            pool.release(next);
         }
     }
 

@@ -1,17 +1,22 @@
 package io.forkline.sys.ffm;
 
 /** The steps of a spawn as {@code enum fl_step} in forkline.h numbers them, and the syscall each names. */
-final class SpawnStep {
+public final class SpawnStep {
     private static final String[] SYSCALLS = {
         "spawn", "clone3", "setsid", "setpgid", "prctl(PR_SET_PDEATHSIG)", "dup3", "close_range", "chdir",
         "prlimit64", "rt_sigprocmask", "execve", "mmap(child stack)", "posix_spawn", "pidfd_open", "posix_spawn",
-        "write(cgroup.procs)",
+        "write(cgroup.procs)", "clone3",
     };
     private static final int CHDIR = 7;
     private static final int EXEC = 10;
     private static final int POSIX_SPAWN = 12;
     private static final int UNSUPPORTED = 14;
     private static final int JOIN_CGROUP = 15;
+    private static final int KILLED_AT_BIRTH = 16;
+
+    /** Why a child born into a cgroup can die before it runs; the launcher repeats it when it names the group. */
+    public static final String KILLED_AT_BIRTH_TEXT = "the child was SIGKILLed before it ran: its cgroup was killed "
+            + "(cgroup.kill), and since Linux 6.14 every child later born into such a group is killed at birth";
 
     private SpawnStep() {}
 
@@ -30,6 +35,7 @@ final class SpawnStep {
     }
 
     static String detail(int step) {
+        if (step == KILLED_AT_BIRTH) return KILLED_AT_BIRTH_TEXT;
         return step == UNSUPPORTED
                 ? "clone3 is refused on this host and the posix_spawn fallback cannot apply rlimits, a umask, "
                         + "a parent-death signal or a cgroup"
