@@ -57,6 +57,8 @@ public final class CgroupPool implements AutoCloseable {
     private final ReplenishingPool<Cgroup> groups;
     private final AtomicLong nextGroup = new AtomicLong();
     private final AtomicLong removed = new AtomicLong();
+    /** The groups acquired and not yet released, by identity. */
+    private final Set<Cgroup> handedOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final SweepReport lastSweep;
 
     private CgroupPool(Builder b, SweepReport sweep) {
@@ -160,11 +162,14 @@ public final class CgroupPool implements AutoCloseable {
      * @throws IllegalStateException when the pool is closed
      */
     public Cgroup acquire() throws CgroupException {
+        Cgroup group;
         try {
-            return groups.acquire();
+            group = groups.acquire();
         } catch (UncheckedCgroupException e) {
             throw e.getCause();
         }
+        handedOut.add(group);
+        return group;
     }
 
     /**
@@ -188,13 +193,16 @@ public final class CgroupPool implements AutoCloseable {
      * Gives a group back after its job: emptied, reset and ready for the next, or removed when it
      * cannot be cleaned. May wait up to the release timeout for killed processes to die.
      *
-     * @throws IllegalArgumentException when the group is not one of this pool's
+     * @throws IllegalArgumentException when the group is not one of this pool's, or is not
+     *     handed out (a second release)
      */
     public void release(Cgroup group) {
         Objects.requireNonNull(group, "group");
         if (!group.name().startsWith(tag)) {
             throw new IllegalArgumentException(group + " is not a group of this pool (" + tag + "*)");
         }
+        // A second release would put the group in the pool twice, and so hand it to two jobs.
+        if (!handedOut.remove(group)) throw new IllegalArgumentException(group + " is not handed out: released twice?");
         groups.release(group);
     }
 

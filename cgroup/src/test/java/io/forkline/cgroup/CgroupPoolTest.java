@@ -184,12 +184,13 @@ class CgroupPoolTest {
     }
 
     @Test
-    void aGroupOfAnotherPoolIsRefused() throws Exception {
+    void aGroupOfAnotherPoolOrAReleasedOneIsRefused() throws Exception {
         try (CgroupPool one = CgroupPool.builder(tree.root).capacity(1).build();
                 CgroupPool two = CgroupPool.builder(tree.root).capacity(1).build()) {
             Cgroup group = one.acquire();
             assertThrows(IllegalArgumentException.class, () -> two.release(group));
             one.release(group);
+            assertThrows(IllegalArgumentException.class, () -> one.release(group)); // twice
             assertThat(two.lastSweep().liveOwners()).isNotEmpty(); // one's groups: this JVM is alive
             assertThat(two.lastSweep().removed()).isEmpty();
         }
