@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * <p>When the child is reaped, the group's stats are read for {@link Exit#cgroupStats()}. A
  * group the launcher borrowed (from a pool, for {@link Command#cgroupLimits}) holds this job
  * only: the job ends when the group is empty, and the group is then handed back. On the reaping
- * thread when it is already empty, which is the common case and costs two preads, or else on
+ * thread when it is already empty, which is the common case and costs a few preads, or else on
  * the launcher's release thread, because emptying it means cgroup.kill and a wait for the
  * stragglers to die. A group the caller gave is left as it is.
  */
