@@ -37,11 +37,13 @@ class PidsLimitTest extends GuestTest {
         Child bomb = spawnIn(group, Command.of("sh", "-c", "f() { f & f & }; f; sleep 600")
                 .stdout(Stdio.discard()).stderr(Stdio.discard()));
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (keyed(group, "pids.events").get("max") < 5 && System.nanoTime() < deadline) {
+        // dash gives up in a subshell whose fork was refused, so how many refusals the bomb
+        // makes before it dies out varies from run to run (4 or more were seen): one shows the limit.
+        while (keyed(group, "pids.events").get("max") < 1 && System.nanoTime() < deadline) {
             assertThat(Long.parseLong(read(group, "pids.current"))).isLessThanOrEqualTo(8);
             Thread.sleep(50); // sampling a counter while the bomb runs into pids.max
         }
-        assertThat(keyed(group, "pids.events").get("max")).as("forks refused at pids.max").isGreaterThanOrEqualTo(5);
+        assertThat(keyed(group, "pids.events").get("max")).as("forks refused at pids.max").isPositive();
         assertThat(Long.parseLong(read(group, "pids.current"))).isLessThanOrEqualTo(8);
         assertThat(group.populated()).isTrue();
         group.kill();
