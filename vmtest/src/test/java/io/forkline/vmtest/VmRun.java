@@ -26,6 +26,12 @@ final class VmRun {
     /** Other engineers' benchmarks create this file to ask for a quiet machine. */
     static final Path QUIET_FILE = Path.of("/tmp/forkline-quiet");
     private static final Duration QUIET_POLL = Duration.ofSeconds(10);
+    /**
+     * How long a boot defers to {@link #QUIET_FILE}: benchmarks stop by themselves well within
+     * it, so a file still there after it was left behind, and must not hold the build (or CI,
+     * which has its own time limit) for ever.
+     */
+    static final Duration QUIET_LIMIT = Duration.ofMinutes(10);
     private static final Duration PREPARE_LIMIT = Duration.ofMinutes(10);
 
     private final Path dir;
@@ -129,10 +135,17 @@ final class VmRun {
 
     private static Duration waitForQuiet() throws InterruptedException {
         long start = System.nanoTime();
+        long deadline = start + QUIET_LIMIT.toNanos();
         boolean said = false;
         while (Files.exists(QUIET_FILE)) {
+            if (System.nanoTime() - deadline >= 0) {
+                System.out.println("forkline-vm: WARNING: " + QUIET_FILE + " is still there after " + QUIET_LIMIT.toMinutes()
+                        + " minutes: taken as left behind; booting the VM anyway");
+                break;
+            }
             if (!said) {
-                System.out.println("forkline-vm: " + QUIET_FILE + " exists: waiting for it to go before booting the VM");
+                System.out.println("forkline-vm: " + QUIET_FILE + " exists: waiting up to " + QUIET_LIMIT.toMinutes()
+                        + " minutes for it to go before booting the VM");
                 said = true;
             }
             Thread.sleep(QUIET_POLL); // a file another engineer removes; there is nothing to wait on but time
