@@ -8,8 +8,8 @@
 # the JVM's output) is this script's stdout. qemu replaces this script (exec), so the caller
 # holds qemu's pid and can kill it.
 #
-# Emulated (TCG): KVM hangs on this project's machines. Before booting, the script waits while
-# /tmp/forkline-quiet exists (other engineers' benchmarks ask for a quiet machine that way).
+# Emulated (TCG): KVM hangs on this project's machines. The guest's memory must be free on the
+# host: the script refuses to boot, and says why, when MemAvailable is short of it.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,17 +35,19 @@ fi
 [ -x "$java" ] || die "not executable: $java"
 case "$java $out" in *' '*' '*|*,*) die "paths with spaces or commas cannot be passed to the guest: $java $out" ;; esac
 
+# qemu allocates guest memory lazily, so a short host would fail mid-test with an OOM kill of
+# qemu; refuse up front instead. 256 MiB covers qemu's own code, TCG's translation cache and 9p.
+[[ "$mem" =~ ^([0-9]+)([MmGg])$ ]] || die "--mem takes a whole size in M or G, like 2G: $mem"
+mem_mib=${BASH_REMATCH[1]}
+case "${BASH_REMATCH[2]}" in [Gg]) mem_mib=$(( mem_mib * 1024 )) ;; esac
+available_mib=$(( $(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024 ))
+[ "$available_mib" -ge $(( mem_mib + 256 )) ] ||
+  die "the VM needs $(( mem_mib + 256 )) MiB of free memory (--mem $mem and qemu's own), and MemAvailable is ${available_mib} MiB"
+
 eval "$("$here/prepare.sh")"
 
-waited=0
-while [ -e /tmp/forkline-quiet ]; do
-  [ "$waited" = 0 ] && echo "forkline-vm: /tmp/forkline-quiet exists: waiting for it to go before booting" >&2
-  sleep 10
-  waited=$((waited + 10))
-done
-[ "$waited" = 0 ] || echo "forkline-vm: waited ${waited}s for /tmp/forkline-quiet" >&2
-
 # A small scratch disk for io.max (blk-throttle needs a real block device): sparse, beside DIR.
+# IoLimitTest writes over it only after checking that /dev/vda has exactly this size.
 disk="$out.scratch.img"
 truncate -s 64M "$disk"
 
