@@ -9,7 +9,6 @@ import io.forkline.cgroup.Controller;
 import io.forkline.cgroup.Hierarchy;
 import io.forkline.cgroup.Limits;
 import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Fs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -152,7 +151,7 @@ class CgroupJobTest {
         Files.delete(pidsGroup); // rmdir: someone else removed it while the job's fds are open
         SpawnException e = assertThrows(SpawnException.class, () -> launcher.spawn(Command.of("/bin/true").cgroup(job)));
         assertThat(e.syscall()).isEqualTo("write(cgroup.procs)");
-        assertThat(e.errno()).isEqualTo(Fs.ENODEV);
+        assertThat(e.errno()).isEqualTo(Errno.ENODEV);
         assertThat(e.path()).isEqualTo(pidsGroup.resolve("cgroup.procs").toString());
         assertThat(launcher.liveChildren()).isZero();
         assertThat(launcher.spawn(Command.of("/bin/true")).waitFor().success()).isTrue();

@@ -131,7 +131,7 @@ final class GroupDir {
      * ENOENT or ENODEV while cgroup.procs is gone too means the group itself was removed under us.
      */
     CgroupSyscallException translate(SyscallException e) {
-        if ((e.errno() == Errno.ENOENT || e.errno() == Fs.ENODEV) && !has("cgroup.procs")) {
+        if ((e.errno() == Errno.ENOENT || e.errno() == Errno.ENODEV) && !has("cgroup.procs")) {
             return new GroupRemovedException(path.toString(), e);
         }
         return new CgroupSyscallException(e);

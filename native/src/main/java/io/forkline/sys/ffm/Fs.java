@@ -41,8 +41,6 @@ public final class Fs {
     /** {@code ST_RDONLY} in {@code statfs.f_flags}. */
     public static final long ST_RDONLY = 1;
 
-    /** {@code ENODEV}: a cgroup file whose group is being removed. */
-    public static final int ENODEV = 19;
     /** {@code ENOSPC}. */
     public static final int ENOSPC = 28;
     /** {@code EROFS}. */
