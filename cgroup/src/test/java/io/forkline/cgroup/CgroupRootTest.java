@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Opening roots: what is a usable cgroup root, and what this hybrid host offers. */
+/** Opening roots: what is a usable cgroup root, and what this host offers, hybrid or full v2. */
 class CgroupRootTest {
     private long fdsBefore;
 
@@ -54,6 +54,7 @@ class CgroupRootTest {
     @Test
     void aV1DirectoryOfTheWrongControllerIsATypedError() throws Exception {
         try (TestTree tree = TestTree.create()) {
+            tree.assumeHybrid("a v1 cpu directory given as the pids one");
             Path cpu = Path.of("/sys/fs/cgroup/cpu", tree.name);
             assertThatThrownBy(() -> CgroupRoot.open(tree.root.v2Path(), Map.of(Controller.PIDS, cpu)))
                     .isInstanceOf(UnusableRootException.class)
@@ -73,6 +74,7 @@ class CgroupRootTest {
     @Test
     void thisHybridHostDrivesPidsAndCpuOnV1AndHasNoMemoryOrIo() throws Exception {
         try (TestTree tree = TestTree.create()) {
+            tree.assumeHybrid("this project's hosts: v2 at /sys/fs/cgroup/unified, pids and cpu on v1");
             CgroupRoot root = tree.root;
             assertThat(root.v2Path()).isEqualTo(Path.of("/sys/fs/cgroup/unified", tree.name));
             assertThat(root.controller(Controller.PIDS)).isEqualTo(new ControllerStatus(Controller.PIDS, Hierarchy.V1,
@@ -86,6 +88,24 @@ class CgroupRootTest {
             assertThat(root.controller(Controller.IO).available()).isFalse();
             assertThat(root.v1Paths()).containsOnlyKeys(Controller.PIDS, Controller.CPU);
             assertThat(tree.leftovers()).hasSize(3);
+        }
+    }
+
+    @Test
+    void aFullV2HostDrivesEveryControllerOnV2() throws Exception {
+        try (TestTree tree = TestTree.create()) {
+            tree.assumeFullV2("every controller enabled in the root's subtree_control, no v1 twin");
+            CgroupRoot root = tree.root;
+            for (Controller c : Controller.values()) {
+                ControllerStatus status = root.controller(c);
+                assertThat(status.hierarchy()).as("%s", status).isEqualTo(Hierarchy.V2);
+                assertThat(status.directory()).isEqualTo(root.v2Path());
+                assertThat(status.reason()).isEqualTo("enabled in " + root.v2Path().resolve("cgroup.subtree_control"));
+            }
+            assertThat(root.v1Paths()).isEmpty();
+            assertThat(Files.readString(root.v2Path().resolve("cgroup.subtree_control")).strip().split(" "))
+                    .contains("cpu", "io", "memory", "pids");
+            assertThat(tree.leftovers()).containsExactly(root.v2Path());
         }
     }
 

@@ -11,36 +11,84 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The subtree one test works in, named after the run ({@code forkline-test-<pid>-<nanos>}) under
- * /sys/fs/cgroup/unified, /sys/fs/cgroup/pids and /sys/fs/cgroup/cpu (through
- * {@link CgroupRoot#forThisHost(String)}), and its removal: first through the API, then, if that
- * failed, by path as a safety net, so that no test leaves a group behind even when it fails.
- * Never touches /sys/fs/cgroup/memory.
+ * The subtree one test works in, named after the run ({@code forkline-test-<pid>-<nanos>}), made
+ * with {@link CgroupRoot#forThisHost(String)} wherever this host has its cgroup2 mount: on this
+ * project's hybrid hosts under /sys/fs/cgroup/unified with twins under /sys/fs/cgroup/pids and
+ * /sys/fs/cgroup/cpu, in the full-cgroup-v2 VM of vmtest under /sys/fs/cgroup alone. Its removal
+ * goes first through the API, then, if that failed, by path as a safety net, so that no test
+ * leaves a group behind even when it fails. Never touches /sys/fs/cgroup/memory.
+ *
+ * <p>Tests that check a layout's own behaviour say which they need with {@link #assumeHybrid}
+ * or {@link #assumeFullV2}, and the skip says why.
  */
 final class TestTree implements AutoCloseable {
-    private static final List<Path> HIERARCHIES =
-            List.of(Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/cpu"));
+    /** Set by vmtest's FullV2TierTest in the VM's JVM: there a tree must be possible and the host is full v2. */
+    static final boolean IN_VM = Boolean.getBoolean("forkline.vm.guest");
 
     final String name = "forkline-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     final CgroupRoot root;
+    /** The tree's directory in every hierarchy: its v2 directory, then its v1 twins (if any). */
+    private final List<Path> dirs;
 
     private TestTree() throws CgroupException {
         root = CgroupRoot.forThisHost(name);
+        dirs = Stream.concat(Stream.of(root.v2Path()), root.v1Paths().values().stream()).distinct().toList();
     }
 
-    /** Skips (and says why) where this is not the hybrid root host the suite is written for. */
+    /** Skips (and says why) where this host has no cgroup tree for the test: no cgroup2 mount, or not root. */
     static TestTree create() throws CgroupException {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))
-                        && Files.isDirectory(Path.of("/sys/fs/cgroup/pids")) && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
-                "needs root on a hybrid cgroup host: cgroup2 at /sys/fs/cgroup/unified, v1 pids and cpu");
-        return new TestTree();
+        try {
+            return new TestTree();
+        } catch (UnusableRootException e) {
+            if (IN_VM) throw e;
+            return Assumptions.abort("needs a cgroup tree of its own (root, or a delegated cgroup2 mount): " + e.getMessage());
+        }
     }
 
-    /** @return the directories of this run that still exist, in every hierarchy */
+    /** @return whether this host is hybrid: pids and cpu driven in v1 hierarchies beside a v2 one */
+    boolean hybrid() {
+        return !root.v1Paths().isEmpty();
+    }
+
+    /** Skips the test unless this host is hybrid; {@code why} says what the test checks of that layout. */
+    void assumeHybrid(String why) {
+        if (IN_VM || !hybrid()) {
+            Assumptions.abort("checks the hybrid layout (" + why + "), and this host drives every controller forkline has "
+                    + "here on v2: " + root.controllers().values());
+        }
+    }
+
+    /** Skips the test unless every controller is on v2 here; inside the VM that must be so. */
+    void assumeFullV2(String why) {
+        boolean full = root.controllers().values().stream().allMatch(s -> s.hierarchy() == Hierarchy.V2);
+        if (IN_VM) {
+            if (!full) throw new AssertionError("inside the VM every controller is on v2: " + root.controllers().values());
+            return;
+        }
+        if (!full) Assumptions.abort("checks a full cgroup v2 host (" + why + "), and this host is not one: "
+                + root.controllers().values() + "; the full-cgroup-v2 VM tier (vmtest's FullV2TierTest) runs this test");
+    }
+
+    /** @return the directory that holds {@code controller}'s files for group {@code group}: its v1 twin, or its v2 directory */
+    static Path dirOf(Cgroup group, Controller controller) {
+        return group.v1Paths().getOrDefault(controller, group.path());
+    }
+
+    /** @return the tree's directory in every hierarchy: its v2 directory, then its v1 twins (if any) */
+    List<Path> dirs() {
+        return dirs;
+    }
+
+    /** @return group {@code group}'s directories in every hierarchy, whether they exist or not */
+    List<Path> groupDirs(String group) {
+        return dirs.stream().map(d -> d.resolve(group)).toList();
+    }
+
+    /** @return the tree's directories that still exist, in every hierarchy */
     List<Path> leftovers() {
         List<Path> out = new ArrayList<>();
-        for (Path h : HIERARCHIES) {
-            if (Files.isDirectory(h.resolve(name))) out.add(h.resolve(name));
+        for (Path dir : dirs) {
+            if (Files.isDirectory(dir)) out.add(dir);
         }
         return out;
     }
