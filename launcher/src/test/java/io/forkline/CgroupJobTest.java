@@ -3,6 +3,7 @@ package io.forkline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.forkline.TestCgroupTree.Layout;
 import io.forkline.cgroup.Cgroup;
 import io.forkline.cgroup.CgroupRoot;
 import io.forkline.cgroup.Controller;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,75 +23,70 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Children started in a {@link Cgroup} of the cgroup module ({@link Command#cgroup(Cgroup)}): born
- * in its v2 directory, joined by themselves to its v1 pids and cpu groups on this hybrid host,
- * limits that hold, cgroup.kill of the whole tree, the stats in {@link Exit}, and the errors when
- * a group is removed underneath. Every test works in a subtree of its own under
- * /sys/fs/cgroup/unified, /sys/fs/cgroup/pids and /sys/fs/cgroup/cpu, and removes it; none
- * touches /sys/fs/cgroup/memory.
+ * in its v2 directory, joined by themselves to its v1 pids and cpu twins where the host has them
+ * (a hybrid host), limits that hold, cgroup.kill of the whole tree, the stats in {@link Exit}, and
+ * the errors when a group is removed underneath. Every test works in a tree of its own
+ * ({@link TestCgroupTree}), on the hybrid host through v1 twins and in the full-cgroup-v2 VM tier
+ * on v2 alone, and removes it; none touches /sys/fs/cgroup/memory.
  */
 class CgroupJobTest {
-    private static final List<Path> HIERARCHIES =
-            List.of(Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/cpu"));
-
-    private final String treeName = "forkline-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     private ProcessResources before;
-    private Launcher launcher;
+    private TestCgroupTree tree;
     private CgroupRoot root;
+    private Launcher launcher;
 
     @BeforeEach
     void start() throws Exception {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))
-                        && Files.isDirectory(Path.of("/sys/fs/cgroup/pids"))
-                        && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
-                "needs root on a hybrid cgroup host: cgroup2 at /sys/fs/cgroup/unified, v1 pids and cpu");
         before = ProcessResources.baseline();
+        tree = TestCgroupTree.create();
+        root = tree.root;
         launcher = Launcher.create();
-        root = CgroupRoot.forThisHost(treeName);
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (launcher == null) return;
+        if (tree == null) return; // skipped: no cgroup tree can be made here
         try {
-            launcher.close();
-            root.destroy(Duration.ofSeconds(5));
+            if (launcher != null) launcher.close();
         } finally {
-            for (Path h : HIERARCHIES) {
-                Path left = h.resolve(treeName);
-                if (Files.isDirectory(left)) {
-                    try (var groups = Files.list(left)) {
-                        for (Path g : groups.filter(Files::isDirectory).toList()) Files.delete(g);
-                    }
-                    Files.delete(left);
-                }
-            }
+            tree.destroy();
         }
-        for (Path h : HIERARCHIES) assertThat(h.resolve(treeName)).doesNotExist();
         ProcessResources.now().assertNothingLeakedSince(before);
     }
 
     @Test
-    void childIsBornInTheGroupAndJoinsItsV1GroupsBeforeExec() throws Exception {
+    void childIsBornInTheGroupAndJoinsItsV1TwinsBeforeExecWhereTheHostHasThem() throws Exception {
+        Layout layout = tree.layout();
         Cgroup job = root.create("job");
         Exit exit = launcher.spawn(Command.of("cat", "/proc/self/cgroup").cgroup(job).stdout(Stdio.capture(1 << 16)))
                 .waitFor();
         assertThat(exit.success()).isTrue();
         List<String> lines = exit.stdout().text().lines().toList();
         // "0::/path" is the v2 line; "N:pids:/path" and "N:cpu,cpuacct:/path" the v1 ones.
-        assertThat(lines).contains("0::/" + treeName + "/job");
-        assertThat(lines).anyMatch(l -> l.matches("\\d+:pids:/" + treeName + "/job"));
-        assertThat(lines).anyMatch(l -> l.matches("\\d+:[a-z,]*\\bcpu\\b[a-z,]*:/" + treeName + "/job"));
+        String jobPath = "/" + tree.name + "/job";
+        assertThat(lines).contains("0::" + jobPath);
+        if (layout == Layout.HYBRID) {
+            assertThat(lines).anyMatch(l -> l.matches("\\d+:pids:" + jobPath));
+            assertThat(lines).anyMatch(l -> l.matches("\\d+:[a-z,]*\\bcpu\\b[a-z,]*:" + jobPath));
+        } else {
+            // No v1 pids or cpu hierarchy on full v2: the v2 group is the child's only placement.
+            assertThat(lines).noneMatch(l -> l.matches("\\d+:[a-z,]*\\b(pids|cpu)\\b[a-z,]*:.*"));
+        }
         assertThat(launcher.migratedSpawnCount()).isZero();
 
         assertThat(exit.cgroupStats()).isNotNull();
-        assertThat(exit.cgroupStats().pids().hierarchy()).isEqualTo(Hierarchy.V1);
+        assertThat(exit.cgroupStats().pids().hierarchy()).isEqualTo(layout == Layout.HYBRID ? Hierarchy.V1 : Hierarchy.V2);
         assertThat(exit.cgroupStats().cpu().usageMicros()).isPositive();
     }
 
     @Test
     void aPidsLimitHoldsForTheJobAndTheLauncherKeepsWorking() throws Exception {
+        // pids.max has the same name and meaning in a v1 twin and on v2: this runs on both.
+        Layout layout = tree.layout();
         Cgroup job = root.create("job", Limits.builder().pidsMax(3).build());
-        assertThat(job.limits().applied()).anyMatch(a -> a.hierarchy() == Hierarchy.V1 && a.file().endsWith("pids.max"));
+        Path pidsDir = layout == Layout.HYBRID ? job.v1Paths().get(Controller.PIDS) : job.path();
+        assertThat(job.limits().applied()).anyMatch(a -> a.hierarchy() == (layout == Layout.HYBRID ? Hierarchy.V1 : Hierarchy.V2)
+                && a.file().equals(pidsDir.resolve("pids.max")));
         // The shell is task 1; of its six background sleeps two fit under pids.max 3, and the
         // third fork fails with EAGAIN, which dash reports ("Cannot fork") and dies of.
         Exit exit = launcher.spawn(Command.of("sh", "-c", "for i in 1 2 3 4 5 6; do sleep 30 >/dev/null 2>&1 & done")
@@ -133,7 +130,8 @@ class CgroupJobTest {
         Cgroup job = root.create("job");
         assertThat(launcher.spawn(Command.of("/bin/true").cgroup(job)).waitFor().success()).isTrue();
         job.kill();
-        // Linux 6.14+ SIGKILLs every child born into a group after cgroup.kill (kill_seq).
+        // Linux 6.14+ SIGKILLs every child born into a group after cgroup.kill (kill_seq); so
+        // does the VM tier's Debian 6.1.176, to which the fix was backported.
         SpawnException e = assertThrows(SpawnException.class, () -> launcher.spawn(Command.of("/bin/true").cgroup(job)));
         assertThat(e.syscall()).isEqualTo("clone3(CLONE_INTO_CGROUP)");
         assertThat(e.errno()).isEqualTo(Errno.ESRCH);
@@ -145,6 +143,8 @@ class CgroupJobTest {
 
     @Test
     void aV1GroupRemovedUnderneathIsATypedErrorNamingIt() throws Exception {
+        Assumptions.assumeTrue(tree.layout() == Layout.HYBRID, "a full cgroup v2 host makes no v1 twins, so there is no "
+                + "v1 group to remove underneath; aV2GroupRemovedUnderneathIsATypedErrorNamingIt covers the group itself");
         Cgroup job = root.create("job");
         assertThat(launcher.spawn(Command.of("/bin/true").cgroup(job)).waitFor().success()).isTrue();
         Path pidsGroup = job.v1Paths().get(Controller.PIDS);
@@ -160,7 +160,7 @@ class CgroupJobTest {
     @Test
     void aV2GroupRemovedUnderneathIsATypedErrorNamingIt() throws Exception {
         Cgroup job = root.create("job");
-        List<Path> v1 = new ArrayList<>(job.v1Paths().values());
+        List<Path> v1 = new ArrayList<>(job.v1Paths().values()); // none on full v2
         Files.delete(job.path());
         SpawnException e = assertThrows(SpawnException.class, () -> launcher.spawn(Command.of("/bin/true").cgroup(job)));
         assertThat(e.syscall()).isEqualTo("clone3(CLONE_INTO_CGROUP)");
@@ -172,10 +172,12 @@ class CgroupJobTest {
 
     @Test
     void posixSpawnJoinsAfterTheSpawnAndSaysSo() throws Exception {
+        Layout layout = tree.layout();
         Cgroup job = root.create("job");
         Child child = launcher.spawn(Command.of("sleep", "30").cgroup(job).usePosixSpawn());
         assertThat(child.cgroupPlacement()).isEqualTo(CgroupPlacement.MIGRATED);
         assertThat(job.pids()).containsExactly(child.pid());
+        assertThat(job.v1Paths().keySet()).isEqualTo(layout == Layout.HYBRID ? Set.of(Controller.PIDS, Controller.CPU) : Set.of());
         for (Path dir : job.v1Paths().values()) {
             assertThat(Files.readString(dir.resolve("cgroup.procs")).strip()).isEqualTo(String.valueOf(child.pid()));
         }

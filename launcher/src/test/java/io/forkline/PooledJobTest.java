@@ -3,16 +3,19 @@ package io.forkline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.forkline.TestCgroupTree.Layout;
 import io.forkline.cgroup.CgroupPool;
 import io.forkline.cgroup.CgroupRoot;
 import io.forkline.cgroup.Controller;
 import io.forkline.cgroup.ControllerUnavailableException;
+import io.forkline.cgroup.LimitWriteException;
 import io.forkline.cgroup.Limits;
 import io.forkline.sys.ffm.Errno;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,49 +25,35 @@ import org.junit.jupiter.api.Test;
  * Jobs in groups borrowed from a {@link CgroupPool} ({@link Command#cgroupLimits(Limits)}): each job
  * gets a group of its own, its stats start at zero although the groups are reused, what it
  * leaves running is killed when it ends, its limits do not outlive it, and a limit that cannot
- * be applied is a typed error that loses no group. Works in a subtree of its own under
- * /sys/fs/cgroup/unified, /pids and /cpu, always removed; never touches /sys/fs/cgroup/memory.
+ * be applied is a typed error that loses no group. Works in a tree of its own
+ * ({@link TestCgroupTree}: on the hybrid host with v1 pids and cpu twins, in the full-cgroup-v2
+ * VM tier on v2 alone), always removed; never touches /sys/fs/cgroup/memory.
  */
 class PooledJobTest {
-    private static final List<Path> HIERARCHIES =
-            List.of(Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/cpu"));
-
-    private final String treeName = "forkline-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     private ProcessResources before;
+    private TestCgroupTree tree;
     private CgroupRoot root;
     private CgroupPool pool;
     private Launcher launcher;
 
     @BeforeEach
     void start() throws Exception {
-        Assumptions.assumeTrue(Files.isWritable(Path.of("/sys/fs/cgroup/unified/cgroup.procs"))
-                        && Files.isDirectory(Path.of("/sys/fs/cgroup/pids")) && Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")),
-                "needs root on a hybrid cgroup host: cgroup2 at /sys/fs/cgroup/unified, v1 pids and cpu");
         before = ProcessResources.baseline();
-        root = CgroupRoot.forThisHost(treeName);
+        tree = TestCgroupTree.create();
+        root = tree.root;
         pool = CgroupPool.builder(root).capacity(4).refillDelay(Duration.ofMillis(10)).build();
         launcher = Launcher.builder().cgroupPool(pool).build();
     }
 
     @AfterEach
     void stop() throws Exception {
-        if (root == null) return;
+        if (tree == null) return; // skipped: no cgroup tree can be made here
         try {
-            launcher.close();
-            pool.close();
-            root.destroy(Duration.ofSeconds(5));
+            if (launcher != null) launcher.close();
+            if (pool != null) pool.close();
         } finally {
-            for (Path h : HIERARCHIES) {
-                Path left = h.resolve(treeName);
-                if (Files.isDirectory(left)) {
-                    try (var groups = Files.list(left)) {
-                        for (Path g : groups.filter(Files::isDirectory).toList()) Files.delete(g);
-                    }
-                    Files.delete(left);
-                }
-            }
+            tree.destroy();
         }
-        for (Path h : HIERARCHIES) assertThat(h.resolve(treeName)).doesNotExist();
         ProcessResources.now().assertNothingLeakedSince(before);
     }
 
@@ -98,7 +87,13 @@ class PooledJobTest {
 
     @Test
     void aJobsLimitsApplyToItAndNotToTheNextJob() throws Exception {
-        String ownPidsMax = "cat /sys/fs/cgroup/pids$(grep ':pids:' /proc/self/cgroup | cut -d: -f3)/pids.max";
+        // The job reads its own pids.max where the host drives pids: in its v1 twin on a hybrid
+        // host ("N:pids:/path" in /proc/self/cgroup), in its v2 group on full v2 ("0::/path").
+        String ownPidsMax = switch (tree.layout()) {
+            case HYBRID -> "cat " + root.v1Paths().get(Controller.PIDS).getParent()
+                    + "$(grep ':pids:' /proc/self/cgroup | cut -d: -f3)/pids.max";
+            case FULL_V2 -> "cat " + root.v2Path().getParent() + "$(grep '^0::' /proc/self/cgroup | cut -d: -f3)/pids.max";
+        };
         Limits five = Limits.builder().pidsMax(5).build();
         for (int i = 0; i < 6; i++) {
             Exit limited = launcher.spawn(Command.of("sh", "-c", ownPidsMax).cgroupLimits(five).stdout(Stdio.capture(64)))
@@ -112,15 +107,39 @@ class PooledJobTest {
 
     @Test
     void aLimitThatCannotBeAppliedHereIsATypedSpawnErrorAndNoGroupIsLost() throws Exception {
-        Assumptions.assumeTrue(root.controller(Controller.MEMORY).hierarchy() == null,
-                "this host drives memory on v2, so memory.max can be applied here");
         int idle = pool.idleCount();
-        Limits memory = Limits.builder().memoryMax(64L << 20).build();
-        SpawnException e = assertThrows(SpawnException.class,
-                () -> launcher.spawn(Command.of("/bin/true").cgroupLimits(memory)));
-        assertThat(e.errno()).isEqualTo(Errno.ENOTSUP);
-        assertThat(e).hasRootCauseInstanceOf(ControllerUnavailableException.class);
-        assertThat(e.getMessage()).contains("memory.max").contains("memory");
+        if (!root.controller(Controller.MEMORY).available()) {
+            // memory cannot be driven here (on a hybrid host forkline never writes to the v1
+            // memory hierarchy), so memory.max is refused before anything is written.
+            Limits memory = Limits.builder().memoryMax(64L << 20).build();
+            SpawnException e = assertThrows(SpawnException.class,
+                    () -> launcher.spawn(Command.of("/bin/true").cgroupLimits(memory)));
+            assertThat(e.errno()).isEqualTo(Errno.ENOTSUP);
+            assertThat(e).hasRootCauseInstanceOf(ControllerUnavailableException.class);
+            assertThat(e.getMessage()).contains("memory.max").contains("memory");
+        } else {
+            // memory.max can be applied here (full v2). What cannot is a value the kernel
+            // refuses: io.max for a device this host does not have (ENODEV). pids.max, written
+            // before it, must be set back, so that the group's next job does not inherit it.
+            tree.require(Controller.IO);
+            Assumptions.assumeTrue(tree.layout() == Layout.FULL_V2, "memory is on v2 here, but pids and cpu are in v1 "
+                    + "twins: a mixed layout this test does not know");
+            Limits refused = Limits.builder().pidsMax(5).ioMax(NO_SUCH_BLOCK_DEVICE, "wbps=1048576").build();
+            SpawnException e = assertThrows(SpawnException.class,
+                    () -> launcher.spawn(Command.of("/bin/true").cgroupLimits(refused)));
+            assertThat(e.syscall()).isEqualTo("write");
+            assertThat(e.errno()).isEqualTo(Errno.ENODEV);
+            Path group = Path.of(e.path()).getParent();
+            assertThat(e.path()).isEqualTo(group.resolve("io.max").toString());
+            assertThat(group.getParent()).isEqualTo(root.v2Path());
+            // The cgroup module's typed refusal is in the cause chain (under the syscall's own error).
+            LimitWriteException refusal = Stream.iterate((Throwable) e, Objects::nonNull, Throwable::getCause)
+                    .filter(LimitWriteException.class::isInstance).map(LimitWriteException.class::cast).findFirst()
+                    .orElseThrow(() -> new AssertionError("no LimitWriteException in the cause chain of " + e, e));
+            assertThat(refusal.file()).isEqualTo(e.path());
+            assertThat(refusal.restored()).containsExactly(group.resolve("pids.max") + "=max");
+            assertThat(Files.readString(group.resolve("pids.max")).strip()).isEqualTo("max");
+        }
         assertThat(pool.removedCount()).isZero(); // the group went back, reset, not lost
         assertThat(pool.idleCount()).isGreaterThanOrEqualTo(Math.min(idle, 4));
         assertThat(launcher.liveChildren()).isZero();
@@ -137,15 +156,25 @@ class PooledJobTest {
 
     @Test
     void aTimeoutKillsTheWholeJobDaemonsIncluded() throws Exception {
+        // The shell must have started its daemon and said its pid before the timeout; under the
+        // VM tier's emulation process creation is about 45x slower, so it gets longer there.
+        Duration timeout = TestCgroupTree.IN_VM ? Duration.ofSeconds(3) : Duration.ofMillis(300);
         Exit exit = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!; exec sleep 1000")
                 .cgroupLimits(Limits.NONE).stdout(Stdio.capture(1024))
-                .timeout(Duration.ofMillis(300)).killGrace(Duration.ofMillis(100))).waitFor();
+                .timeout(timeout).killGrace(Duration.ofMillis(100))).waitFor();
         assertThat(exit.timedOut()).isTrue();
         // The exit is reported once the job's group is empty: the daemon is dead (at most a
         // zombie that init has not reaped yet).
         assertThat(deadOrZombie(Integer.parseInt(exit.stdout().text().strip()))).isTrue();
         assertThat(exit.cgroupStats()).isNotNull();
     }
+
+    /**
+     * A block device number no host has, so that the kernel refuses io.max for it with ENODEV:
+     * major 4095 is the largest a dev_t holds, and block drivers get majors below 512
+     * (BLKDEV_MAJOR_MAX in block/genhd.c).
+     */
+    private static final String NO_SUCH_BLOCK_DEVICE = "4095:1048575";
 
     private static boolean deadOrZombie(int pid) {
         try {
