@@ -20,10 +20,10 @@ final class CgroupErrors {
         if (failure instanceof CgroupSyscallException e) {
             SyscallException syscall = e.getCause();
             if (e.getMessage().equals(syscall.getMessage())) return syscall;
-            // A LimitWriteException says, after the syscall's own message, what was rolled back: keep that.
-            String extra = e.getMessage().startsWith(syscall.getMessage())
-                    ? e.getMessage().substring(syscall.getMessage().length()).replaceFirst("^[:;,]?\\s*", "")
-                    : e.getMessage();
+            // A GroupRemovedException or LimitWriteException wraps the syscall's message in its own
+            // ("cannot write V to F: write(F): ENODEV (...); restored ..."); the SpawnException
+            // leads with the syscall's, so keep only what the cgroup module added.
+            String extra = e.getMessage().replace(": " + syscall.getMessage(), "");
             return withCause(Errors.syscall(syscall.syscall(), syscall.errno(), syscall.path(), extra), e);
         }
         if (failure instanceof CgroupException e) {

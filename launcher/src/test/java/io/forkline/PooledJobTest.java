@@ -138,6 +138,10 @@ class PooledJobTest {
                     .orElseThrow(() -> new AssertionError("no LimitWriteException in the cause chain of " + e, e));
             assertThat(refusal.file()).isEqualTo(e.path());
             assertThat(refusal.restored()).containsExactly(group.resolve("pids.max") + "=max");
+            assertThat(e.getMessage()).as("the syscall's own message once, then what the cgroup module adds")
+                    .startsWith("write(" + e.path() + "): ENODEV").containsOnlyOnce("ENODEV")
+                    .contains("): cannot write " + NO_SUCH_BLOCK_DEVICE + " wbps=1048576 to " + e.path() + "; restored "
+                            + group.resolve("pids.max") + "=max");
             assertThat(Files.readString(group.resolve("pids.max")).strip()).isEqualTo("max");
         }
         assertThat(pool.removedCount()).isZero(); // the group went back, reset, not lost
@@ -148,10 +152,13 @@ class PooledJobTest {
 
     @Test
     void killTreeKillsTheWholeJob() throws Exception {
-        Child child = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 & sleep 1000").cgroupLimits(Limits.NONE));
-        Thread.sleep(100);
+        // The job says its daemon's pid once the daemon exists, so killTree finds it there on any host.
+        Child child = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!; exec sleep 1000")
+                .cgroupLimits(Limits.NONE).stdout(Stdio.pipe()));
+        String daemon = new java.io.BufferedReader(new java.io.InputStreamReader(child.stdout())).readLine();
         assertThat(child.killTree()).isTrue();
         assertThat(child.waitFor().signal()).isEqualTo(9);
+        assertThat(deadOrZombie(Integer.parseInt(daemon.strip()))).as("the setsid daemon").isTrue();
     }
 
     @Test
