@@ -84,7 +84,7 @@ class CgroupJobTest {
         // pids.max has the same name and meaning in a v1 twin and on v2: this runs on both.
         Layout layout = tree.layout();
         Cgroup job = root.create("job", Limits.builder().pidsMax(3).build());
-        Path pidsDir = layout == Layout.HYBRID ? job.v1Paths().get(Controller.PIDS) : job.path();
+        Path pidsDir = TestCgroupTree.dirOf(job, Controller.PIDS);
         assertThat(job.limits().applied()).anyMatch(a -> a.hierarchy() == (layout == Layout.HYBRID ? Hierarchy.V1 : Hierarchy.V2)
                 && a.file().equals(pidsDir.resolve("pids.max")));
         // The shell is task 1; of its six background sleeps two fit under pids.max 3, and the

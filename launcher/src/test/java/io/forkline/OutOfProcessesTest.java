@@ -22,7 +22,7 @@ class OutOfProcessesTest {
             tree.require(Controller.PIDS);
             Cgroup group = tree.root.create("eagain");
             // The probe lowers pids.max where this host keeps it: the v1 twin, or the v2 group.
-            Path pids = group.v1Paths().getOrDefault(Controller.PIDS, group.path());
+            Path pids = TestCgroupTree.dirOf(group, Controller.PIDS);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Child probe = launcher.spawn(Command.of(java, "-Xint", "-XX:+UseSerialGC", "-Xmx64m",
                             "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),

@@ -2,6 +2,7 @@ package io.forkline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.forkline.cgroup.Cgroup;
 import io.forkline.cgroup.CgroupException;
 import io.forkline.cgroup.CgroupRoot;
 import io.forkline.cgroup.Controller;
@@ -78,6 +79,11 @@ final class TestCgroupTree {
         Assumptions.assumeTrue(status.available(), () -> "needs the " + controller.kernelName() + " controller, which "
                 + "this host does not offer forkline (" + status.reason() + ")");
         return status.hierarchy();
+    }
+
+    /** @return the directory that holds {@code controller}'s files for {@code group}: its v1 twin, or its v2 directory */
+    static Path dirOf(Cgroup group, Controller controller) {
+        return group.v1Paths().getOrDefault(controller, group.path());
     }
 
     /** @return this host's layout; skips the test, saying why, on a host that has neither */
