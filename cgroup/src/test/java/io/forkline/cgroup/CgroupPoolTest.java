@@ -64,7 +64,17 @@ class CgroupPoolTest {
             for (int i = 0; i < 2 + 3; i++) taken.add(pool.acquire());
             assertThat(pool.slowPathCount()).isGreaterThanOrEqualTo(1);
             assertThat(taken.stream().map(Cgroup::name).distinct()).hasSize(5);
-            awaitTrue(() -> pool.idleCount() >= 2 && pool.refillCount() > filled, "the refill after 100 ms");
+            // The refill may fire while the acquires are still running (under emulation they take
+            // longer than its 100 ms delay) and hand some of its groups to them, leaving the pool
+            // at its low-water mark, which asks for no further refill. So what must hold in every
+            // interleaving is: a refill ran, the pool is not below its low-water mark, and every
+            // group made (by the fill, the refill or the slow path) was either taken or is idle.
+            awaitTrue(() -> pool.refillCount() > filled && pool.idleCount() >= 1
+                    && pool.refillCount() + pool.slowPathCount() == taken.size() + pool.idleCount(),
+                    () -> "the refill after 100 ms (fill and refill made " + pool.refillCount() + ", of them "
+                            + filled + " before the acquires; slow path " + pool.slowPathCount() + "; idle "
+                            + pool.idleCount() + "; taken " + taken.size() + ")");
+            assertThat(pool.idleCount()).isBetween(1, 2);
             for (Cgroup g : taken) pool.release(g);
         }
     }
@@ -279,9 +289,14 @@ class CgroupPoolTest {
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        awaitTrue(condition, () -> what);
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what.get());
             Thread.sleep(10);
         }
     }
