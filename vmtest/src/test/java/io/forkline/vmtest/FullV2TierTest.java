@@ -92,15 +92,15 @@ class FullV2TierTest {
     /** The VM itself: it booted, init got to Java, Java ended by itself, and the reports agree with its status. */
     private static void checkRun(VmRun.Result result, List<TestCase> cases) throws IOException {
         if (result.exit().timedOut()) {
-            fail("the VM did not finish within " + System.getProperty("forkline.vm.timeout") + " and was killed\n"
-                    + result.consoleTail(CONSOLE_LINES));
+            fail("the VM did not finish within " + System.getProperty("forkline.vm.timeout") + " and was killed. "
+                    + result.progress().describe() + "\n" + result.consoleTail(CONSOLE_LINES));
         }
         String initError = result.initError();
         if (initError != null) fail("the VM's init gave up: " + initError + "\n" + result.consoleTail(CONSOLE_LINES));
         int status = result.guestStatus();
         if (status < 0) {
-            fail("the VM ended (" + result.exit().describe() + ") without the guest JVM's exit status\n"
-                    + result.consoleTail(CONSOLE_LINES));
+            fail("the VM ended (" + result.exit().describe() + ") without the guest JVM's exit status. "
+                    + result.progress().describe() + "\n" + result.consoleTail(CONSOLE_LINES));
         }
         if (cases.isEmpty()) fail("the guest JVM (exit status " + status + ") reported no tests\n" + result.consoleTail(CONSOLE_LINES));
         boolean failed = cases.stream().anyMatch(c -> c.outcome() == Outcome.FAILED);

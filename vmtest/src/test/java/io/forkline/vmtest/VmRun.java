@@ -33,6 +33,8 @@ final class VmRun {
      */
     static final Duration QUIET_LIMIT = Duration.ofMinutes(10);
     private static final Duration PREPARE_LIMIT = Duration.ofMinutes(10);
+    /** In the output share: {@link GuestProgress}'s log of each in-VM test's start and end. */
+    private static final String PROGRESS_LOG = "progress.log";
 
     private final Path dir;
     private final Path scripts;
@@ -51,9 +53,14 @@ final class VmRun {
      * @param wallTime from qemu's start to its end
      * @param quietWait how long the run waited for {@link #QUIET_FILE} to go
      * @param console the serial console's log
-     * @param out the output share: reports/, exit-status, init-error
+     * @param out the output share: reports/, progress.log, exit-status, init-error
      */
     record Result(Exit exit, Duration wallTime, Duration quietWait, Path console, Path out) {
+        /** @return which in-VM tests ended and which were running when the log stopped */
+        GuestProgress.Summary progress() throws IOException {
+            return GuestProgress.read(out.resolve(PROGRESS_LOG));
+        }
+
         /** @return the guest JVM's exit status, or -1 when it did not get that far */
         int guestStatus() throws IOException {
             Path status = out.resolve("exit-status");
@@ -97,6 +104,7 @@ final class VmRun {
         Files.deleteIfExists(console);
 
         List<String> args = new ArrayList<>(jvmArgs);
+        args.add("-D" + GuestProgress.PROPERTY + "=" + out.resolve(PROGRESS_LOG));
         args.add("-cp");
         args.add(String.join(":", classpath));
         args.add("org.junit.platform.console.ConsoleLauncher");
