@@ -12,11 +12,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The full-cgroup-v2 tier. This project's hosts are hybrid (memory, pids and cpu on cgroup v1,
@@ -36,6 +38,9 @@ class FullV2TierTest {
     private static final int CONSOLE_LINES = 80;
 
     @TestFactory
+    // Not the build's 10-minute default: this one boots the VM, and is bounded by its own limits
+    // (prepare.sh 10 minutes, the quiet-file wait 10 minutes, the VM forkline.vm.timeout).
+    @Timeout(value = 2, unit = TimeUnit.HOURS)
     Stream<DynamicNode> testsInAFullCgroupV2Vm() throws Exception {
         boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
         boolean skip = Boolean.getBoolean("forkline.vm.skip") || "skip".equals(System.getenv("FORKLINE_VM"));

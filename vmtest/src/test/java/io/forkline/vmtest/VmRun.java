@@ -33,6 +33,8 @@ final class VmRun {
      */
     static final Duration QUIET_LIMIT = Duration.ofMinutes(10);
     private static final Duration PREPARE_LIMIT = Duration.ofMinutes(10);
+    /** Each in-VM test method's limit, in JUnit's format. */
+    private static final String TEST_TIMEOUT = "3m";
     /** In the output share: {@link GuestProgress}'s log of each in-VM test's start and end. */
     private static final String PROGRESS_LOG = "progress.log";
 
@@ -114,6 +116,10 @@ final class VmRun {
         args.add("--details=tree");
         args.add("--fail-if-no-tests");
         args.add("--reports-dir=" + out.resolve("reports"));
+        // The longest in-VM test takes about 25 s: one that hangs fails with a thread dump on the
+        // console, and the run goes on, rather than holding the VM until it is killed.
+        args.add("--config=junit.jupiter.execution.timeout.default=" + TEST_TIMEOUT);
+        args.add("--config=junit.jupiter.execution.timeout.threaddump.enabled=true");
         args.addAll(launcherArgs);
         for (String a : args) {
             // One argument per line, unquoted: refuse what an @argfile would split or unescape.
