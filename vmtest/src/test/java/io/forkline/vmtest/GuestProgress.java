@@ -35,8 +35,11 @@ public final class GuestProgress implements TestExecutionListener {
 
     /** The listener the guest's ServiceLoader makes. */
     public GuestProgress() {
-        this(System.getProperty(PROPERTY) == null || System.getProperty(PROPERTY).isBlank() ? null
-                : Path.of(System.getProperty(PROPERTY)));
+        this(logNamedBy(System.getProperty(PROPERTY)));
+    }
+
+    private static Path logNamedBy(String property) {
+        return property == null || property.isBlank() ? null : Path.of(property);
     }
 
     /** A listener that writes to {@code log}, or does nothing when it is null. */
