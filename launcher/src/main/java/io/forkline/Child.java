@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -130,7 +131,7 @@ public final class Child {
             killAfterTimeout();
             return;
         }
-        signalTree(Signals.TERM);
+        signalTreeOrChild(Signals.TERM);
         timer = launcher.timer().schedule(this::killAfterTimeout, grace.toNanos(), TimeUnit.NANOSECONDS);
     }
 
@@ -139,8 +140,29 @@ public final class Child {
      * hold other children too, so there only the child's process group (or the child) is killed.
      */
     private void killAfterTimeout() {
+        if (reaped != null) return; // exited during the grace: its group may be the next job's by now
         if (job != null && job.borrowed()) killTree();
-        else signalTree(Signals.KILL);
+        else signalTreeOrChild(Signals.KILL);
+    }
+
+    /** For {@link Launcher#close()} with the KILL policy: like {@link #kill()}, but never throws. */
+    void killOnClose() {
+        signalTreeOrChild(Signals.KILL);
+    }
+
+    /**
+     * For the timeout, which runs on the timer where an exception would be lost and the child
+     * left running (and for close): where the kernel cannot signal a process group through a pidfd (before
+     * Linux 6.9), at least the child itself is signalled, so that the timeout still ends it.
+     */
+    private void signalTreeOrChild(int signal) {
+        try {
+            signalTree(signal);
+        } catch (UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.WARNING, "timeout of pid " + pid + ": " + e.getMessage()
+                    + "; signalling the child alone, not its process group");
+            signal(signal);
+        }
     }
 
     private void onPidfdReadable(int events) {
@@ -181,7 +203,11 @@ public final class Child {
         }
         launcher.childGone(this);
         if (pendingForExit.get() > 1) {
-            launcher.timer().schedule(this::stopWaitingForCaptures, CAPTURE_DRAIN.toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                launcher.timer().schedule(this::stopWaitingForCaptures, CAPTURE_DRAIN.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                stopWaitingForCaptures(); // the launcher is closing: no time to wait for stragglers' output
+            }
         }
         captureEnded();
     }
@@ -327,8 +353,8 @@ public final class Child {
         if (job != null) {
             boolean alive = reaped == null;
             try {
-                job.kill();
-                return alive;
+                // False once the group went back to its pool: the child was reaped before that.
+                if (job.kill()) return alive;
             } catch (io.forkline.cgroup.CgroupException e) {
                 LOG.log(System.Logger.Level.WARNING, "cgroup.kill of " + job + " failed; signalling instead", e);
             }

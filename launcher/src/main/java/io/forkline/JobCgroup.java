@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -72,9 +73,18 @@ final class JobCgroup {
         return stats;
     }
 
-    /** cgroup.kill: SIGKILL to every process in the group, forks in flight included. */
-    void kill() throws CgroupException {
+    /**
+     * cgroup.kill: SIGKILL to every process in the group, forks in flight included. Not once a
+     * borrowed group was given back: it is then the pool's, or already the next job's, and a late
+     * kill (a timeout that fired as the child exited, a killTree after the exit) would kill that
+     * job. Checked under the lock that {@link #giveBack()} takes, so the two cannot interleave.
+     *
+     * @return whether the kill was sent
+     */
+    synchronized boolean kill() throws CgroupException {
+        if (returned) return false;
         group.kill();
+        return true;
     }
 
     /**
@@ -88,24 +98,34 @@ final class JobCgroup {
      * @param done run once the stats are read (on this thread or the release thread)
      */
     void childReaped(Executor slowReleases, Runnable done) {
+        // done completes the child's exit: it must run exactly once whatever fails here, or a
+        // waitFor() would block for ever on an exit that has happened.
         if (giveBack == null) {
-            readStats();
-            done.run();
+            try {
+                readStats();
+            } finally {
+                done.run();
+            }
             return;
         }
         boolean empty;
         try {
             empty = !group.populated();
-        } catch (CgroupException e) {
-            empty = true; // removed underneath: the pool's release finds out and drops it
+        } catch (CgroupException | RuntimeException e) {
+            empty = true; // removed or closed underneath: the pool's release finds out and drops it
         }
         if (empty) {
             finish(done);
-        } else {
+            return;
+        }
+        try {
             slowReleases.execute(() -> {
                 emptyGroup();
                 finish(done);
             });
+        } catch (RejectedExecutionException e) {
+            emptyGroup(); // the launcher is closing: empty it here
+            finish(done);
         }
     }
 
@@ -116,7 +136,7 @@ final class JobCgroup {
                 LOG.log(System.Logger.Level.WARNING, group + " still has processes " + STRAGGLER_TIMEOUT.toSeconds()
                         + " s after cgroup.kill; the pool will remove it");
             }
-        } catch (CgroupException e) {
+        } catch (CgroupException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot empty " + group, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -127,6 +147,8 @@ final class JobCgroup {
         try {
             readStats();
             giveBack();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot give " + group + " back to its pool", e);
         } finally {
             done.run();
         }
@@ -135,8 +157,8 @@ final class JobCgroup {
     private void readStats() {
         try {
             stats = group.stats();
-        } catch (CgroupException e) {
-            // Removed underneath, for example: the exit itself is still reported, without stats.
+        } catch (CgroupException | RuntimeException e) {
+            // Removed or closed underneath, for example: the exit itself is still reported, without stats.
             LOG.log(System.Logger.Level.WARNING, "cannot read the stats of " + group, e);
         }
     }

@@ -486,7 +486,7 @@ public final class Launcher implements AutoCloseable {
             lifecycle.writeUnlock();
         }
         List<Child> children = new ArrayList<>(live);
-        if (shutdownPolicy == ShutdownPolicy.KILL) children.forEach(Child::kill);
+        if (shutdownPolicy == ShutdownPolicy.KILL) children.forEach(Child::killOnClose);
         CompletableFuture<?>[] exits = children.stream().map(Child::exitFuture).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(exits).get(closeTimeout.toNanos(), TimeUnit.NANOSECONDS);

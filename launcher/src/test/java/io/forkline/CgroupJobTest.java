@@ -55,6 +55,19 @@ class CgroupJobTest {
     }
 
     @Test
+    void theExitIsReportedEvenWhenTheGroupCannotBeReadAtTheReap() throws Exception {
+        Cgroup job = root.create("job");
+        Child child = launcher.spawn(Command.of("sleep", "0.3").cgroup(job));
+        // The caller's mistake: the group is closed while its job runs, so the reap cannot read
+        // its stats. The exit must still come (it once never did, and waitFor blocked for ever).
+        job.close();
+        Exit exit = child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS); // reaped by the event loop
+        assertThat(exit.success()).isTrue();
+        assertThat(exit.cgroupStats()).as("no stats from a closed group").isNull();
+        root.open("job").remove();
+    }
+
+    @Test
     void childIsBornInTheGroupAndJoinsItsV1TwinsBeforeExecWhereTheHostHasThem() throws Exception {
         Layout layout = tree.layout();
         Cgroup job = root.create("job");

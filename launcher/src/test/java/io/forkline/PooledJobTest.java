@@ -151,6 +151,26 @@ class PooledJobTest {
     }
 
     @Test
+    void aLateKillTreeOfAnEndedJobLeavesTheNextJobInItsGroupAlone() throws Exception {
+        String ownGroup = "grep '^0::' /proc/self/cgroup";
+        Child first = launcher.spawn(Command.of("sh", "-c", ownGroup).cgroupLimits(Limits.NONE).stdout(Stdio.capture(256)));
+        Exit ended = first.waitFor();
+        Child next = launcher.spawn(Command.of("sh", "-c", ownGroup + "; exec sleep 1000").cgroupLimits(Limits.NONE)
+                .stdout(Stdio.pipe()));
+        try {
+            String nextGroup = new java.io.BufferedReader(new java.io.InputStreamReader(next.stdout())).readLine();
+            assertThat(nextGroup).as("the pool hands out the group released last first").isEqualTo(ended.stdout().text().strip());
+            // The first job's group is the next job's now: a kill meant for the first (a killTree
+            // after its exit, or a timeout that fired as it exited) must not reach it.
+            assertThat(first.killTree()).as("the first job was reaped already").isFalse();
+            assertThat(next.waitFor(Duration.ofMillis(500))).as("the next job, after the late killTree").isEmpty();
+        } finally {
+            next.kill();
+        }
+        assertThat(next.waitFor().signal()).isEqualTo(9);
+    }
+
+    @Test
     void killTreeKillsTheWholeJob() throws Exception {
         // The job says its daemon's pid once the daemon exists, so killTree finds it there on any host.
         Child child = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!; exec sleep 1000")
