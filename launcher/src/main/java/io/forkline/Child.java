@@ -152,14 +152,14 @@ public final class Child {
 
     /**
      * For the timeout, which runs on the timer where an exception would be lost and the child
-     * left running (and for close): where the kernel cannot signal a process group through a pidfd (before
-     * Linux 6.9), at least the child itself is signalled, so that the timeout still ends it.
+     * left running, and for close: where the kernel cannot signal a process group through a
+     * pidfd (before Linux 6.9), at least the child itself is signalled, so that it still ends.
      */
     private void signalTreeOrChild(int signal) {
         try {
             signalTree(signal);
         } catch (UnsupportedOperationException e) {
-            LOG.log(System.Logger.Level.WARNING, "timeout of pid " + pid + ": " + e.getMessage()
+            LOG.log(System.Logger.Level.WARNING, "ending pid " + pid + ": " + e.getMessage()
                     + "; signalling the child alone, not its process group");
             signal(signal);
         }
