@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * no-ops that return {@code false}.
  *
  * <p>{@link #onExit()} completes on the launcher's event loop thread once the child is reaped
- * and every captured stream has reached end of file (or {@link #CAPTURE_DRAIN} after the exit,
- * when a grandchild keeps the pipe open). Non-async dependents run on that thread: keep them
+ * and every captured or streamed output ({@link Stdio#capture}, {@link Stdio#stream}) has reached
+ * end of file (or {@link #CAPTURE_DRAIN} after the exit, when a grandchild keeps the pipe open:
+ * the pipe is then closed and its listener sees the end). Non-async dependents run on that thread: keep them
  * short, or use the {@code *Async} variants.
  */
 public final class Child {
@@ -42,7 +43,7 @@ public final class Child {
     /** The group the child runs in, when its command named a Cgroup or asked for limits; else null. */
     private final JobCgroup job;
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
-    /** The exit itself plus one per capture that has not reached end of file. */
+    /** The exit itself plus one per capture or stream listener that has not reached end of file. */
     private final AtomicInteger pendingForExit = new AtomicInteger(1);
     private final StdinStream stdin;
     private final PipeInputStream stdout;
@@ -79,16 +80,18 @@ public final class Child {
             outputPipe(plan.stdoutFd, plan.stdout, stdoutCapture, stdout),
             outputPipe(plan.stderrFd, plan.stderr, stderrCapture, stderr),
         };
-        if (stdoutCapture != null) pendingForExit.incrementAndGet();
-        if (stderrCapture != null) pendingForExit.incrementAndGet();
+        for (OutputPipe pipe : pipes) {
+            if (pipe != null && pipe.gatesExit()) pendingForExit.incrementAndGet();
+        }
     }
 
     private OutputPipe outputPipe(int fd, Stdio stdio, CaptureSink capture, PipeInputStream stream) {
         if (fd < 0) return null;
         OutputPipe.Sink sink = capture != null ? capture
                 : stream != null ? stream
-                : new ListenerSink(((Stdio.Stream) stdio).listener());
-        OutputPipe pipe = new OutputPipe(loop, fd, sink);
+                : new ListenerSink(((Stdio.Stream) stdio).listener(), this::captureEnded);
+        // A caller-driven pipe is read at the caller's pace, which the exit must not wait for.
+        OutputPipe pipe = new OutputPipe(loop, fd, sink, stream == null);
         if (stream != null) stream.attach(pipe);
         return pipe;
     }
@@ -289,7 +292,8 @@ public final class Child {
                 r.maxRssKilobytes() * 1024,
                 stdoutCapture == null ? Output.NONE : stdoutCapture.result(),
                 stderrCapture == null ? Output.NONE : stderrCapture.result(),
-                job == null ? null : job.stats()));
+                job == null ? null : job.stats(),
+                job == null ? 0 : job.straysKilled()));
     }
 
     private synchronized void closePidfd() {

@@ -22,6 +22,9 @@ import java.time.Duration;
  *     {@link Command#cgroup(java.nio.file.Path)}, which names a directory forkline does not manage).
  *     For a group borrowed from a pool they cover this job only; a caller's own group reports
  *     everything since its creation (or last reset), stragglers still running at the exit included.
+ * @param straysKilled how many processes the job left running in its own cgroup when the child
+ *     exited (daemons, background children), which forkline then killed with cgroup.kill before
+ *     it reported the exit; 0 without a group lent for the job ({@link Command#cgroupLimits})
  */
 public record Exit(
         int pid,
@@ -34,7 +37,8 @@ public record Exit(
         long maxRssBytes,
         Output stdout,
         Output stderr,
-        Stats cgroupStats) {
+        Stats cgroupStats,
+        int straysKilled) {
 
     /**
      * @return whether the kernel's OOM killer ended the job: the child was SIGKILLed and its

@@ -34,6 +34,8 @@ final class JobCgroup {
     /** Gives a borrowed group back (the pool's release), or null when the caller owns it. */
     private final Consumer<Cgroup> giveBack;
     private volatile Stats stats;
+    /** Processes still in the borrowed group when the child was reaped, killed by cgroup.kill. */
+    private volatile int straysKilled;
     private boolean returned;
 
     private JobCgroup(Cgroup group, Consumer<Cgroup> giveBack) {
@@ -71,6 +73,11 @@ final class JobCgroup {
     /** @return the stats read when the child was reaped, or null before that or when they could not be read */
     Stats stats() {
         return stats;
+    }
+
+    /** @return how many processes the job left in its borrowed group, which its end killed */
+    int straysKilled() {
+        return straysKilled;
     }
 
     /**
@@ -131,6 +138,8 @@ final class JobCgroup {
 
     private void emptyGroup() {
         try {
+            // Counted before the kill, for Exit.straysKilled(): a daemon forking at this moment may be missed.
+            straysKilled = group.pids().size();
             group.kill();
             if (!group.awaitEmpty(STRAGGLER_TIMEOUT)) {
                 LOG.log(System.Logger.Level.WARNING, group + " still has processes " + STRAGGLER_TIMEOUT.toSeconds()

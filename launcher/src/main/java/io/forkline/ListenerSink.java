@@ -6,9 +6,12 @@ import java.lang.foreign.MemorySegment;
 final class ListenerSink implements OutputPipe.Sink {
     private static final System.Logger LOG = System.getLogger(ListenerSink.class.getName());
     private final OutputListener listener;
+    private final Runnable ended;
 
-    ListenerSink(OutputListener listener) {
+    /** @param ended run once after the listener's {@code onEnd}, whatever the listener did */
+    ListenerSink(OutputListener listener, Runnable ended) {
         this.listener = listener;
+        this.ended = ended;
     }
 
     @Override
@@ -26,6 +29,8 @@ final class ListenerSink implements OutputPipe.Sink {
             listener.onEnd();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "an OutputListener threw at end of stream", e);
+        } finally {
+            ended.run();
         }
     }
 }

@@ -24,15 +24,23 @@ final class OutputPipe implements EventLoop.Watch {
     private final EventLoop loop;
     private final int fd;
     private final Sink sink;
+    private final boolean gatesExit;
     private long token = -1;
     private boolean paused;
     /** Written on the loop thread, read by others to skip work. */
     private volatile boolean finished;
 
-    OutputPipe(EventLoop loop, int fd, Sink sink) {
+    /** @param gatesExit whether the child's exit waits for this pipe's end (captures and listeners do) */
+    OutputPipe(EventLoop loop, int fd, Sink sink, boolean gatesExit) {
         this.loop = loop;
         this.fd = fd;
         this.sink = sink;
+        this.gatesExit = gatesExit;
+    }
+
+    /** @return whether the child's exit is reported only after this pipe ends */
+    boolean gatesExit() {
+        return gatesExit;
     }
 
     void start() throws SyscallException {

@@ -76,8 +76,10 @@ class PooledJobTest {
     void whatAJobLeavesRunningIsKilledWhenItEnds() throws Exception {
         Exit exit = launcher.spawn(Command.of("sh", "-c", "setsid sleep 1000 >/dev/null 2>&1 & echo $!")
                 .cgroupLimits(Limits.NONE).stdout(Stdio.capture(1024))).waitFor();
-        // The exit is reported once the job's group is empty.
+        // The exit is reported once the job's group is empty, and says what it killed there.
         assertThat(deadOrZombie(Integer.parseInt(exit.stdout().text().strip()))).isTrue();
+        assertThat(exit.straysKilled()).isEqualTo(1);
+        assertThat(launcher.spawn(Command.of("/bin/true").cgroupLimits(Limits.NONE)).waitFor().straysKilled()).isZero();
         // The group was emptied with cgroup.kill, which spends it: retired, and the next job runs.
         assertThat(pool.removedCount()).isEqualTo(1);
         for (int i = 0; i < 5; i++) {

@@ -149,13 +149,45 @@ class StdioTest extends LeakCheckedTest {
                 ended.complete(null);
             }
         }))).waitFor();
-        ended.get();
+        // The exit is reported only after the listener has seen the end of the stream.
+        assertThat(ended).isDone();
         assertThat(exit.success()).isTrue();
         String expected = Stream.iterate(1, i -> i + 1).limit(20000).map(String::valueOf).collect(Collectors.joining("\n", "", "\n"));
         synchronized (received) {
             assertThat(received.toString(StandardCharsets.UTF_8)).isEqualTo(expected);
         }
         assertThat(Set.copyOf(threads)).allMatch(name -> name.endsWith("-reaper"));
+    }
+
+    @Test
+    void aGrandchildHoldingAStreamedPipeDelaysTheExitOnlyByTheDrainTime() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        long start = System.nanoTime();
+        Child child = launcher.spawn(Command.of("sh", "-c", "sleep 5 & echo hi").stdout(Stdio.stream(new OutputListener() {
+            @Override
+            public void onOutput(ByteBuffer chunk) {
+                synchronized (seen) {
+                    seen.append(StandardCharsets.UTF_8.decode(chunk));
+                }
+            }
+
+            @Override
+            public void onEnd() {
+                ended.complete(null);
+            }
+        })));
+        Exit exit = child.waitFor();
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(ended).as("the listener saw its end before the exit was reported").isDone();
+        String text;
+        synchronized (seen) {
+            text = seen.toString();
+        }
+        assertThat(text).isEqualTo("hi\n");
+        // The grandchild (which ends by itself) holds the pipe for 5 s; the drain gives up after 1 s.
+        assertThat(tookMillis).as("waited for the drain, not for the grandchild").isGreaterThanOrEqualTo(900).isLessThan(4_000);
+        assertThat(exit.success()).isTrue();
     }
 
     @Test
