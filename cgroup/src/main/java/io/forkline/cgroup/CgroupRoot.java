@@ -309,6 +309,17 @@ public final class CgroupRoot implements AutoCloseable {
         return controllers.get(controller);
     }
 
+    /**
+     * Checks where {@code limits} would go under this root without making a group: for a caller
+     * that must refuse limits the host cannot apply before it starts anything.
+     *
+     * @return the optional limits that would be skipped here, with why
+     * @throws ControllerUnavailableException for the first limit that is not optional and cannot be applied
+     */
+    public List<SkippedLimit> check(Limits limits) throws ControllerUnavailableException {
+        return LimitPlan.of(this, limits).skipped();
+    }
+
     /** @return the live groups created or opened through this root */
     public Set<String> groupNames() {
         return Set.copyOf(groups.keySet());

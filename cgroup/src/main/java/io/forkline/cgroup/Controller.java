@@ -27,8 +27,14 @@ public enum Controller {
         return this == CPU || this == PIDS;
     }
 
-    /** The controller a limit file belongs to, by its prefix ({@code pids.max} is PIDS). */
-    static Controller ofFile(String file) {
+    /**
+     * The controller a limit file belongs to, by its prefix ({@code pids.max} is PIDS), so that
+     * a caller can ask {@link CgroupRoot#controller} whether its limits can be applied before it
+     * makes any group.
+     *
+     * @return the controller, or null for a file of none of these
+     */
+    public static Controller ofFile(String file) {
         int dot = file.indexOf('.');
         String prefix = dot < 0 ? file : file.substring(0, dot);
         for (Controller c : values()) {

@@ -4,7 +4,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** A small JSON writer for the CLI's flat records: strings, numbers, booleans and null. */
+/**
+ * The project's JSON writer: objects of strings, numbers, booleans, null, lists and nested
+ * objects, keys in the map's order. Every command that prints JSON goes through it.
+ */
 final class Json {
     private Json() {}
 
@@ -36,8 +39,20 @@ final class Json {
             case Float f -> value(f.doubleValue());
             case Number n -> n.toString();
             case Boolean b -> b.toString();
+            case Map<?, ?> m -> object(stringKeys(m));
+            case List<?> l -> {
+                StringBuilder out = new StringBuilder("[");
+                for (int i = 0; i < l.size(); i++) out.append(i == 0 ? "" : ", ").append(value(l.get(i)));
+                yield out.append(']').toString();
+            }
             default -> string(value.toString());
         };
+    }
+
+    private static Map<String, ?> stringKeys(Map<?, ?> m) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
     }
 
     static String string(String s) {

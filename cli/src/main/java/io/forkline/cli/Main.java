@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "forkline 0.1.0",
         description = "Start processes on Linux at container scale, from the JVM.",
-        subcommands = {RunCommand.class, Main.Bench.class, DoctorCommand.class})
+        subcommands = {RunCommand.class, ParallelCommand.class, Main.Bench.class, DoctorCommand.class})
 public final class Main {
     private Main() {}
 
@@ -23,7 +23,10 @@ public final class Main {
     static final class Bench {}
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        // GNU parallel's rule: options end at the command, whose own options are its own.
+        cli.getSubcommands().get("parallel").setStopAtPositional(true);
+        return cli;
     }
 
     /** @param args the command line */

@@ -1,0 +1,859 @@
+package io.forkline.parallel;
+
+import io.forkline.Child;
+import io.forkline.Command;
+import io.forkline.Exit;
+import io.forkline.Launcher;
+import io.forkline.ShutdownPolicy;
+import io.forkline.SpawnException;
+import io.forkline.Stdio;
+import io.forkline.cgroup.CgroupException;
+import io.forkline.cgroup.CgroupPool;
+import io.forkline.cgroup.CgroupRoot;
+import io.forkline.cgroup.CgroupSyscallException;
+import io.forkline.cgroup.Controller;
+import io.forkline.cgroup.InvalidLimitException;
+import io.forkline.cgroup.Limits;
+import io.forkline.cgroup.SkippedLimit;
+import io.forkline.cgroup.Stats;
+import io.forkline.sys.SyscallException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Runs a job list in GNU parallel's manner on forkline's launcher: the jobs of a
+ * {@link CommandTemplate} over {@link JobInputs}, at most {@code jobs} at a time, each exec'd
+ * from its argv (no shell unless asked), each in a process group of its own, and, with limits,
+ * in a cgroup of its own from a {@link CgroupPool}.
+ *
+ * <h2>Threads</h2>
+ * The caller's thread reads the input and starts jobs as slots free up, so the input is read no
+ * faster than jobs run and a streamed input costs bounded memory. The launcher's event loop
+ * reaps the jobs and carries their output into {@link JobOutput}s. One completion thread takes
+ * each finished job: retry, joblog line, results, printing in order, counters, halt. Nothing per
+ * job outlives the job but its counters, so the heap does not grow with the input.
+ *
+ * <h2>Stopping</h2>
+ * {@link #stopStarting} (the first Ctrl-C, a {@code soon} halt) lets the running jobs finish;
+ * {@link #killRunning} (the second, a {@code now} halt) kills them, through cgroup.kill where
+ * they have a cgroup, else their process group. Either way {@link #run} returns only when no job
+ * is left, and leaves no cgroup behind: the pool's groups are removed when it ends.
+ */
+public final class ParallelRunner {
+    private static final System.Logger LOG = System.getLogger(ParallelRunner.class.getName());
+    /** How far keep-order lets jobs run ahead of the oldest one not yet printed. */
+    static final int KEEP_ORDER_WINDOW = 1024;
+    /** Heap for held output across all jobs; beyond it, held output spills to files. */
+    static final long OUTPUT_MEMORY_BUDGET = 16L << 20;
+    /** The cap for {@code -j 0}: as many as possible, within the fd limit, up to this. */
+    public static final int MAX_SLOTS = 1024;
+    /** How the cgroups of this runner's jobs are named under the host's cgroup2 mount. */
+    static final String CGROUP_ROOT = "forkline-parallel";
+
+    /** What the joblog already holds that a run may skip. */
+    public enum Resume {
+        /** Run every job; the joblog is written anew. */
+        NONE,
+        /** Skip every job the joblog has ({@code --resume}). */
+        ALL,
+        /** Skip the jobs the joblog has as succeeded; run the failed ones again ({@code --resume-failed}). */
+        FAILED
+    }
+
+    private final Builder settings;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Guarded by lock: free slot numbers, lowest first. */
+    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
+    /** Guarded by lock: jobs started and not finished. */
+    private int running;
+    /** Guarded by lock: the order number of the oldest job not yet printed (keep-order). */
+    private long nextToPrint;
+    /** Guarded by lock: the outputs of running jobs by order number, to go live in turn (keep-order lines). */
+    private final Map<Long, JobOutput> outputsByOrder = new HashMap<>();
+    private volatile String stopReason;
+    private volatile boolean errorStop;
+    private volatile String killReason;
+    private final Map<Job, Child> live = new ConcurrentHashMap<>();
+    private final AtomicLong started = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final AtomicInteger runningCount = new AtomicInteger();
+    private volatile long firstStartNanos;
+    private volatile long knownTotal = -1;
+
+    // Touched only by the completion thread.
+    private final LogHistogram wallMicros = new LogHistogram();
+    private final LogHistogram cpuMicros = new LogHistogram();
+    private final LogHistogram memoryBytes = new LogHistogram();
+    private final PriorityQueue<RunSummary.Top> topMemory = new PriorityQueue<>(Comparator.comparingLong(RunSummary.Top::value));
+    private final PriorityQueue<RunSummary.Top> topCpu = new PriorityQueue<>(Comparator.comparingLong(RunSummary.Top::value));
+    private final Map<Long, Job> waitingToPrint = new HashMap<>();
+    private final List<JobResult> firstFailures = new ArrayList<>();
+    private final JvmHighWater jvmHighWater = new JvmHighWater();
+    private long succeeded;
+    private long timedOut;
+    private long oomKilled;
+    private long withStrays;
+    private JobResult haltingJob;
+    private boolean halted;
+    private long lastFinishNanos;
+
+    // Set up by run().
+    private Launcher launcher;
+    private ExecutorService completions;
+    private Joblog joblog;
+    private ResultsDirectory results;
+    private Spool.Budget outputBudget;
+    private OutputSink stdout;
+    private OutputSink stderr;
+    private Limits jobLimits;
+    private List<SkippedLimit> skippedLimits = List.of();
+
+    private ParallelRunner(Builder settings) {
+        this.settings = settings;
+    }
+
+    /** @return settings for a run of {@code template} */
+    public static Builder builder(CommandTemplate template) {
+        return new Builder(template);
+    }
+
+    /** A run's settings; {@link #build()} checks them. */
+    public static final class Builder {
+        private final CommandTemplate template;
+        private List<InputSource> inputs = List.of();
+        private int jobs = Runtime.getRuntime().availableProcessors();
+        private Duration timeout;
+        private Duration killGrace = Duration.ofSeconds(2);
+        private int tries = 1;
+        private HaltPolicy halt = HaltPolicy.NEVER;
+        private boolean keepOrder;
+        private OutputMode output = OutputMode.GROUPED;
+        private boolean tag;
+        private Path resultsDirectory;
+        private Path joblogPath;
+        private boolean appendJoblog;
+        private Resume resume = Resume.NONE;
+        private Limits limits;
+        private boolean bestEffortLimits;
+        private Shard shard = Shard.ALL;
+        private boolean dryRun;
+        private OutputStream stdoutStream = System.out;
+        private OutputStream stderrStream = System.err;
+        private RunListener listener = new RunListener() {};
+        private Map<String, String> environment = Map.of();
+
+        private Builder(CommandTemplate template) {
+            this.template = Objects.requireNonNull(template, "template");
+        }
+
+        /** The input sources; none means standard input. */
+        public Builder inputs(List<InputSource> sources) {
+            this.inputs = List.copyOf(sources);
+            return this;
+        }
+
+        /** At most this many jobs at once (the job slots), 1 or more. */
+        public Builder jobs(int slots) {
+            if (slots < 1) throw new IllegalArgumentException("jobs must be at least 1, got " + slots);
+            this.jobs = slots;
+            return this;
+        }
+
+        /** Each try gets SIGTERM after this long, then SIGKILL after the kill grace (cgroup.kill with a cgroup). */
+        public Builder timeout(Duration limit) {
+            if (limit != null && (limit.isNegative() || limit.isZero())) throw new IllegalArgumentException("timeout must be positive, got " + limit);
+            this.timeout = limit;
+            return this;
+        }
+
+        /** Between SIGTERM and SIGKILL for a job that timed out; default 2 s. */
+        public Builder killGrace(Duration grace) {
+            if (grace.isNegative()) throw new IllegalArgumentException("kill grace must be >= 0, got " + grace);
+            this.killGrace = grace;
+            return this;
+        }
+
+        /** A failing job is tried up to this many times in all (GNU parallel's {@code --retries}); 0 means until it succeeds. */
+        public Builder tries(int count) {
+            if (count < 0) throw new IllegalArgumentException("retries must be >= 0, got " + count);
+            this.tries = count == 0 ? Integer.MAX_VALUE : count;
+            return this;
+        }
+
+        /** When to stop early. */
+        public Builder halt(HaltPolicy policy) {
+            this.halt = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Print jobs' output in input order, not as they finish. */
+        public Builder keepOrder(boolean keep) {
+            this.keepOrder = keep;
+            return this;
+        }
+
+        /** How output is printed. */
+        public Builder output(OutputMode mode) {
+            this.output = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** Start every output line with the job's input values and a tab. */
+        public Builder tag(boolean tagLines) {
+            this.tag = tagLines;
+            return this;
+        }
+
+        /** Keep each job's stdout, stderr, seq and exit status under this directory, in GNU parallel's layout. */
+        public Builder results(Path directory) {
+            this.resultsDirectory = directory;
+            return this;
+        }
+
+        /** Write a joblog line per finished job to this file; appended to when {@code append}, else truncated. */
+        public Builder joblog(Path path, boolean append) {
+            this.joblogPath = path;
+            this.appendJoblog = append;
+            return this;
+        }
+
+        /** Skip what the joblog says ran; the joblog is then appended to. */
+        public Builder resume(Resume mode) {
+            this.resume = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Run every job in a cgroup of its own with these limits ({@link Limits#NONE} for a group
+         * with accounting and tree kill only), or none with null.
+         *
+         * @param bestEffort whether limits the host cannot apply are skipped (and reported) instead of refused
+         */
+        public Builder limits(Limits perJob, boolean bestEffort) {
+            this.limits = perJob;
+            this.bestEffortLimits = bestEffort;
+            return this;
+        }
+
+        /** Run only this shard's jobs. */
+        public Builder shard(Shard part) {
+            this.shard = Objects.requireNonNull(part, "part");
+            return this;
+        }
+
+        /** Print the jobs' commands to stdout instead of running them. */
+        public Builder dryRun(boolean printOnly) {
+            this.dryRun = printOnly;
+            return this;
+        }
+
+        /** Where jobs' stdout and stderr go; default System.out and System.err. */
+        public Builder outputStreams(OutputStream out, OutputStream err) {
+            this.stdoutStream = Objects.requireNonNull(out, "out");
+            this.stderrStream = Objects.requireNonNull(err, "err");
+            return this;
+        }
+
+        /** Who hears about finished jobs. */
+        public Builder listener(RunListener runListener) {
+            this.listener = Objects.requireNonNull(runListener, "runListener");
+            return this;
+        }
+
+        /** Extra environment for every job. */
+        public Builder environment(Map<String, String> variables) {
+            this.environment = Map.copyOf(variables);
+            return this;
+        }
+
+        /**
+         * @return the runner
+         * @throws JobSpecException when the settings do not go together
+         */
+        public ParallelRunner build() throws JobSpecException {
+            if (resume != Resume.NONE && joblogPath == null) {
+                throw new JobSpecException("--resume and --resume-failed read the joblog: give --joblog FILE");
+            }
+            return new ParallelRunner(this);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Control from other threads (signal handlers).
+
+    /**
+     * Starts no more jobs; the running ones finish (and may still be retried, unless the run was
+     * interrupted). Idempotent: the first reason given stays.
+     */
+    public void stopStarting(String why) {
+        boolean first;
+        lock.lock();
+        try {
+            first = stopReason == null;
+            if (first) stopReason = why;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (first) settings.listener.stopping(why);
+    }
+
+    /** Stops starting jobs and kills the running ones: their cgroup where they have one, else their process group. */
+    public void killRunning(String why) {
+        stopStarting(why);
+        if (killReason == null) killReason = why;
+        for (Map.Entry<Job, Child> e : live.entrySet()) kill(e.getValue());
+    }
+
+    private static void kill(Child child) {
+        try {
+            child.killTree();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot kill pid " + child.pid(), e);
+        }
+    }
+
+    /** @return the counters now */
+    public Progress progress() {
+        long first = firstStartNanos;
+        return new Progress(started.get(), runningCount.get(), finished.get(), failed.get(), retries.get(), skipped.get(),
+                knownTotal, first == 0 ? 0 : System.nanoTime() - first);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The run.
+
+    /**
+     * Runs the jobs and returns when every started job has finished.
+     *
+     * @return what the run did
+     * @throws JobSpecException when the inputs do not fit the template or the joblog belongs to
+     *     another command, found before any job started
+     * @throws IOException when an input file, the joblog or the results directory cannot be used,
+     *     found before any job started
+     * @throws CgroupException when the per-job cgroups cannot be set up, or a limit cannot be
+     *     applied here (and the limits are not best-effort), before any job started
+     * @throws SyscallException when the launcher cannot be created
+     */
+    public RunSummary run() throws JobSpecException, IOException, CgroupException, SyscallException {
+        Builder s = settings;
+        JoblogHistory history = s.resume == Resume.NONE ? JoblogHistory.EMPTY : JoblogHistory.read(s.joblogPath);
+        try (JobInputs inputs = JobInputs.open(s.inputs)) {
+            if (history.finishedCount() == 0 && inputs.knownTotal() >= 0) knownTotal = s.shard.jobsOf(inputs.knownTotal());
+            if (s.dryRun) return dryRun(inputs, history);
+            CgroupRoot root = null;
+            CgroupPool pool = null;
+            Path spoolDirectory = null;
+            try {
+                if (s.limits != null) {
+                    root = CgroupRoot.forThisHost(CGROUP_ROOT);
+                    jobLimits = checkedLimits(root);
+                    pool = CgroupPool.builder(root).namePrefix(CGROUP_ROOT).capacity(s.jobs + 2).build();
+                }
+                if (s.joblogPath != null) joblog = Joblog.open(s.joblogPath, s.appendJoblog || s.resume != Resume.NONE);
+                if (s.resultsDirectory != null) results = new ResultsDirectory(s.resultsDirectory);
+                spoolDirectory = Files.createTempDirectory("forkline-parallel-");
+                outputBudget = new Spool.Budget(OUTPUT_MEMORY_BUDGET, spoolDirectory);
+                stdout = new OutputSink(s.stdoutStream);
+                stderr = new OutputSink(s.stderrStream);
+                Launcher.Builder lb = Launcher.builder().name("forkline-parallel").shutdownPolicy(ShutdownPolicy.KILL);
+                if (pool != null) lb.cgroupPool(pool);
+                launcher = lb.build();
+                completions = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "forkline-parallel-completions");
+                    t.setDaemon(true);
+                    return t;
+                });
+                for (int slot = 1; slot <= s.jobs; slot++) freeSlots.add(slot);
+                schedule(inputs, history);
+                awaitIdle();
+                return summary();
+            } finally {
+                // Whatever happened: no job, group, thread or file is left behind.
+                if (launcher != null) launcher.close();
+                if (completions != null) {
+                    completions.shutdown();
+                    awaitTermination(completions);
+                }
+                if (joblog != null) joblog.close();
+                if (pool != null) pool.close();
+                if (root != null) destroy(root);
+                if (spoolDirectory != null) deleteTree(spoolDirectory);
+                stdoutFlush();
+            }
+        }
+    }
+
+    private void stdoutFlush() {
+        if (stdout != null) stdout.flush();
+        if (stderr != null) stderr.flush();
+    }
+
+    /**
+     * The per-job limits, checked against the host before any job starts: a limit it cannot
+     * apply is refused, or, with best-effort limits, marked optional and reported as skipped.
+     */
+    private Limits checkedLimits(CgroupRoot root) throws CgroupException {
+        Limits asked = settings.limits;
+        Limits effective = asked;
+        if (settings.bestEffortLimits) {
+            Limits.Builder b = Limits.builder();
+            asked.values().forEach(b::set);
+            b.optional(Controller.values());
+            try {
+                effective = b.build();
+            } catch (InvalidLimitException e) {
+                throw new IllegalStateException("limits that were valid became invalid", e);
+            }
+        }
+        skippedLimits = root.check(effective);
+        return effective;
+    }
+
+    private static void destroy(CgroupRoot root) {
+        try {
+            root.destroy(Duration.ofSeconds(10));
+        } catch (CgroupSyscallException e) {
+            // EBUSY: another run's groups are in the shared subtree; the last one out removes it.
+            root.close();
+        } catch (CgroupException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + root, e);
+            root.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            root.close();
+        }
+    }
+
+    private static void awaitTermination(ExecutorService executor) {
+        try {
+            if (!executor.awaitTermination(1, TimeUnit.MINUTES)) LOG.log(System.Logger.Level.WARNING, "the completion thread did not end");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove " + dir, e);
+        }
+    }
+
+    private RunSummary dryRun(JobInputs inputs, JoblogHistory history) throws IOException, JobSpecException {
+        OutputSink out = new OutputSink(settings.stdoutStream);
+        long order = 0;
+        for (JobInput input = inputs.next(); input != null; input = inputs.next()) {
+            if (!settings.shard.contains(input.seq())) continue;
+            int slot = (int) (order % settings.jobs) + 1;
+            String command = settings.template.display(input, slot);
+            if (skipByResume(history, input, command)) continue;
+            order++;
+            byte[] line = (command + "\n").getBytes(StandardCharsets.UTF_8);
+            out.write(line, 0, line.length);
+        }
+        out.flush();
+        if (out.failure() != null) throw new IOException("cannot write the commands: " + out.failure().getMessage(), out.failure());
+        return summary();
+    }
+
+    /** Whether the joblog says job {@code input} needs no run; checks it is the same command. */
+    private boolean skipByResume(JoblogHistory history, JobInput input, String command) throws JobSpecException {
+        if (!history.finished(input.seq())) return false;
+        if (!settings.template.usesSlot()) history.checkSameCommand(input.seq(), command);
+        if (settings.resume == Resume.FAILED && history.failed(input.seq())) return false;
+        skipped.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * Reads inputs and starts jobs until the input ends or the run stops. With a joblog to
+     * resume from, jobs before the first one it records are held back (not started) until that
+     * one is reached and found to be the same command, so that a joblog of another command
+     * stops the run before anything ran.
+     */
+    private void schedule(JobInputs inputs, JoblogHistory history) throws JobSpecException {
+        boolean resuming = history.finishedCount() > 0;
+        boolean verified = !resuming || settings.template.usesSlot();
+        ArrayDeque<Job> heldBack = new ArrayDeque<>();
+        long order = 0;
+        while (stopReason == null) {
+            JobInput input;
+            try {
+                input = inputs.next();
+            } catch (IOException e) {
+                errorStop = true;
+                stopStarting("input error: " + e.getMessage());
+                break;
+            }
+            if (input == null) break;
+            if (!settings.shard.contains(input.seq())) continue;
+            if (resuming) {
+                try {
+                    boolean skip = skipByResume(history, input, settings.template.display(input, 1));
+                    if (input.seq() >= history.lowestSeq()) verified = true;
+                    if (skip) continue;
+                } catch (JobSpecException e) {
+                    if (started.get() == 0) throw e;
+                    errorStop = true;
+                    stopStarting(e.getMessage());
+                    break;
+                }
+            }
+            heldBack.add(new Job(input));
+            if (!verified && heldBack.size() < 10_000) continue;
+            verified = true;
+            while (!heldBack.isEmpty()) {
+                if (!startWhenASlotIsFree(heldBack.poll(), order++)) return;
+            }
+        }
+        while (!heldBack.isEmpty()) {
+            if (!startWhenASlotIsFree(heldBack.poll(), order++)) return;
+        }
+    }
+
+    /** @return false when the run stopped while waiting */
+    private boolean startWhenASlotIsFree(Job job, long order) {
+        int slot;
+        boolean goesLive;
+        lock.lock();
+        try {
+            while (stopReason == null && (freeSlots.isEmpty() || (settings.keepOrder && order - nextToPrint >= KEEP_ORDER_WINDOW))) {
+                changed.awaitUninterruptibly();
+            }
+            if (stopReason != null) return false;
+            slot = freeSlots.poll();
+            running++;
+            goesLive = !settings.keepOrder || order == nextToPrint;
+        } finally {
+            lock.unlock();
+        }
+        job.order = order;
+        job.slot = slot;
+        runningCount.incrementAndGet();
+        if (started.getAndIncrement() == 0) firstStartNanos = System.nanoTime();
+        start(job, goesLive);
+        return true;
+    }
+
+    /** Starts one try of a job in its slot; a spawn failure is handed to the completion thread like an exit. */
+    private void start(Job job, boolean goesLive) {
+        job.tries++;
+        job.startEpochMillis = System.currentTimeMillis();
+        job.startNanos = System.nanoTime();
+        Command command;
+        try {
+            job.argv = settings.template.argv(job.input, job.slot);
+            job.command = settings.template.display(job.input, job.slot);
+            // Refuses an argv that cannot be exec'd (an empty program name, a NUL in a value).
+            command = Command.of(job.argv).stdin(Stdio.discard()).newProcessGroup();
+            settings.environment.forEach(command::env);
+            routeOutput(job, command, goesLive);
+        } catch (IOException | RuntimeException e) {
+            if (job.command == null) job.command = String.join(" ", job.input.values());
+            completions.execute(() -> completed(job, null, e));
+            return;
+        }
+        if (settings.timeout != null) command.timeout(settings.timeout).killGrace(settings.killGrace);
+        if (jobLimits != null) command.cgroupLimits(jobLimits);
+        Child child;
+        try {
+            child = launcher.spawn(command);
+        } catch (SpawnException | RuntimeException e) {
+            completions.execute(() -> completed(job, null, e));
+            return;
+        }
+        live.put(job, child);
+        // A kill that came between the spawn and the line above would have missed this child.
+        if (killReason != null) kill(child);
+        child.onExit().whenCompleteAsync((exit, failure) -> completed(job, exit, failure), completions);
+    }
+
+    private void routeOutput(Job job, Command command, boolean goesLive) throws IOException {
+        if (results != null) {
+            job.resultsDirectory = results.jobDirectory(job.input);
+            command.stdout(Stdio.writeTo(job.resultsDirectory.resolve("stdout")))
+                    .stderr(Stdio.writeTo(job.resultsDirectory.resolve("stderr")));
+            return;
+        }
+        if (settings.output == OutputMode.NONE) {
+            command.stdout(Stdio.discard()).stderr(Stdio.discard());
+            return;
+        }
+        byte[] tag = settings.tag ? (String.join(" ", job.input.values()) + "\t").getBytes(StandardCharsets.UTF_8) : null;
+        boolean lines = settings.output == OutputMode.LINES;
+        JobOutput output = new JobOutput(outputBudget, stdout, stderr, tag, lines, lines && goesLive);
+        job.output = output;
+        if (lines && settings.keepOrder) {
+            lock.lock();
+            try {
+                outputsByOrder.put(job.order, output);
+                // Its turn may have come while it was being started.
+                if (job.order == nextToPrint) output.goLive();
+            } finally {
+                lock.unlock();
+            }
+        }
+        command.stdout(Stdio.stream(output.stdoutListener())).stderr(Stdio.stream(output.stderrListener()));
+    }
+
+    /** Waits until every started job has finished and been handled. */
+    private void awaitIdle() {
+        lock.lock();
+        try {
+            while (running > 0) changed.awaitUninterruptibly();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The completion thread.
+
+    private void completed(Job job, Exit exit, Throwable failure) {
+        try {
+            finishTry(job, exit, failure);
+        } catch (RuntimeException | Error e) {
+            // Nothing may keep a slot: the run would never end.
+            LOG.log(System.Logger.Level.ERROR, "finishing job " + job.input.seq() + " failed", e);
+            errorStop = true;
+            stopStarting("internal error: " + e);
+            release(job);
+        }
+    }
+
+    private void finishTry(Job job, Exit exit, Throwable failure) {
+        live.remove(job);
+        long wall = System.nanoTime() - job.startNanos;
+        JobResult result = result(job, exit, failure, wall);
+        if (!result.succeeded() && job.tries < settings.tries && killReason == null && !halted) {
+            retries.incrementAndGet();
+            settings.listener.jobRetried(result);
+            if (job.output != null) job.output.close();
+            start(job, job.output == null || isHead(job));
+            return;
+        }
+        finished.incrementAndGet();
+        if (result.succeeded()) {
+            succeeded++;
+        } else {
+            failed.incrementAndGet();
+            if (firstFailures.size() < RunSummary.FAILURES_KEPT) firstFailures.add(result);
+        }
+        if (exit != null && exit.timedOut()) timedOut++;
+        if (result.oomKilled()) oomKilled++;
+        if (result.straysKilled() > 0) withStrays++;
+        record(result);
+        writeRecords(job, result);
+        printInTurn(job);
+        settings.listener.jobFinished(result);
+        checkHalt(result);
+        release(job);
+    }
+
+    private boolean isHead(Job job) {
+        lock.lock();
+        try {
+            return !settings.keepOrder || job.order == nextToPrint;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private JobResult result(Job job, Exit exit, Throwable failure, long wallNanos) {
+        List<String> values = job.input.values();
+        long seq = job.input.seq();
+        if (exit == null) {
+            String why = failure instanceof SpawnException se ? se.getMessage() + hint(job) : String.valueOf(failure.getMessage());
+            int status = failure instanceof SpawnException se && (se.errnoName().equals("EACCES") || se.errnoName().equals("ENOEXEC")) ? 126 : 127;
+            return new JobResult(seq, values, job.command, job.slot, job.startEpochMillis, wallNanos, job.tries, status, 0, null, why,
+                    -1, JobResult.MemorySource.UNKNOWN, -1, -1, 0, false, 0);
+        }
+        String killedBy = exit.timedOut() ? "timeout" : exit.signal() != 0 && killReason != null ? killReason : null;
+        Stats stats = exit.cgroupStats();
+        long peak = -1;
+        JobResult.MemorySource source = JobResult.MemorySource.UNKNOWN;
+        if (stats != null && stats.memory() != null && stats.memory().peakBytes() >= 0) {
+            peak = stats.memory().peakBytes();
+            source = JobResult.MemorySource.CGROUP;
+        } else if (jvmHighWater.isTheChilds(exit.maxRssBytes())) {
+            peak = exit.maxRssBytes();
+            source = JobResult.MemorySource.RUSAGE;
+        }
+        long cpu = stats != null ? stats.cpu().usageMicros() : (exit.userCpu().toNanos() + exit.systemCpu().toNanos()) / 1000;
+        long forkFailures = stats != null && stats.pids() != null ? stats.pids().forkFailures() : -1;
+        long received = job.output != null ? job.output.stdoutBytes() : resultsStdoutSize(job);
+        return new JobResult(seq, values, job.command, job.slot, job.startEpochMillis, wallNanos, job.tries, exit.exitCode(), exit.signal(),
+                killedBy, null, peak, source, cpu, forkFailures, exit.straysKilled(), exit.oomKilled(), received);
+    }
+
+    /** A command word with spaces was probably meant for a shell. */
+    private String hint(Job job) {
+        String program = job.argv.get(0);
+        return !settings.template.shell() && program.contains(" ")
+                ? " (the command '" + program + "' has spaces: give its words separately, or use --shell)" : "";
+    }
+
+    private static long resultsStdoutSize(Job job) {
+        if (job.resultsDirectory == null) return 0;
+        try {
+            return Files.size(job.resultsDirectory.resolve("stdout"));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void record(JobResult r) {
+        lastFinishNanos = System.nanoTime();
+        wallMicros.record(r.wallNanos() / 1000);
+        if (r.cpuMicros() >= 0) {
+            cpuMicros.record(r.cpuMicros());
+            keepTop(topCpu, new RunSummary.Top(r.seq(), r.command(), r.cpuMicros()));
+        }
+        if (r.peakMemoryBytes() >= 0) {
+            memoryBytes.record(r.peakMemoryBytes());
+            keepTop(topMemory, new RunSummary.Top(r.seq(), r.command(), r.peakMemoryBytes()));
+        }
+    }
+
+    private static void keepTop(PriorityQueue<RunSummary.Top> top, RunSummary.Top entry) {
+        if (top.size() < 5) {
+            top.add(entry);
+        } else if (entry.value() > top.peek().value()) {
+            top.poll();
+            top.add(entry);
+        }
+    }
+
+    private void writeRecords(Job job, JobResult result) {
+        try {
+            if (joblog != null) joblog.write(result);
+            if (job.resultsDirectory != null) results.finish(job.resultsDirectory, result);
+        } catch (IOException e) {
+            errorStop = true;
+            stopStarting(e.getMessage());
+        }
+    }
+
+    /** Prints the job's output now, or, with keep-order, once every earlier job has printed. */
+    private void printInTurn(Job job) {
+        if (!settings.keepOrder) {
+            print(job);
+            return;
+        }
+        waitingToPrint.put(job.order, job);
+        while (true) {
+            Job next;
+            JobOutput nowLive;
+            lock.lock();
+            try {
+                next = waitingToPrint.remove(nextToPrint);
+                if (next == null) return;
+                outputsByOrder.remove(nextToPrint);
+                nextToPrint++;
+                nowLive = outputsByOrder.get(nextToPrint);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            print(next);
+            if (nowLive != null) nowLive.goLive();
+        }
+    }
+
+    private void print(Job job) {
+        if (job.output == null) return;
+        try {
+            job.output.print();
+        } catch (UncheckedIOException e) {
+            errorStop = true;
+            stopStarting(e.getMessage());
+        } finally {
+            job.output.close();
+        }
+        if (stdout.failure() != null || stderr.failure() != null) {
+            IOException e = stdout.failure() != null ? stdout.failure() : stderr.failure();
+            errorStop = true;
+            stopStarting("cannot write jobs' output: " + e.getMessage());
+        }
+    }
+
+    private void checkHalt(JobResult result) {
+        if (halted || !settings.halt.reached(failed.get(), succeeded, knownTotal)) return;
+        halted = true;
+        haltingJob = result;
+        if (settings.halt.when() == HaltPolicy.When.NOW) killRunning("halt " + settings.halt);
+        else stopStarting("halt " + settings.halt);
+    }
+
+    private void release(Job job) {
+        runningCount.decrementAndGet();
+        lock.lock();
+        try {
+            freeSlots.addFirst(job.slot);
+            running--;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private RunSummary summary() {
+        List<RunSummary.Top> mem = new ArrayList<>(topMemory);
+        mem.sort(Comparator.comparingLong(RunSummary.Top::value).reversed());
+        List<RunSummary.Top> cpu = new ArrayList<>(topCpu);
+        cpu.sort(Comparator.comparingLong(RunSummary.Top::value).reversed());
+        long first = firstStartNanos;
+        long wall = first == 0 ? 0 : Math.max(0, lastFinishNanos - first);
+        String reason = stopReason;
+        boolean interrupted = killReason != null && killReason.equals("interrupt") || "interrupt".equals(reason);
+        return new RunSummary(finished.get(), succeeded, failed.get(), retries.get(), skipped.get(), timedOut, oomKilled, withStrays, wall,
+                RunSummary.Percentiles.of(wallMicros), RunSummary.Percentiles.of(cpuMicros), RunSummary.Percentiles.of(memoryBytes),
+                memoryBytes.count(), mem, cpu, firstFailures, skippedLimits, interrupted ? "interrupted" : reason, errorStop, halted, settings.halt,
+                haltingJob, knownTotal);
+    }
+
+    /** One job across its tries; fields are written by whichever thread runs the try's step, in order. */
+    private static final class Job {
+        final JobInput input;
+        long order;
+        int slot;
+        int tries;
+        List<String> argv;
+        String command;
+        long startNanos;
+        long startEpochMillis;
+        JobOutput output;
+        Path resultsDirectory;
+
+        Job(JobInput input) {
+            this.input = input;
+        }
+    }
+}
