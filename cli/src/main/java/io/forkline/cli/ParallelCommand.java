@@ -40,12 +40,12 @@ import picocli.CommandLine.Parameters;
         description = {
             "Runs a command for every input, in parallel, as GNU parallel does: COMMAND ARGS... ::: VALUES... (several ::: groups "
                     + "combine as a product), :::: FILES... or -a FILE (one value per line), or standard input when none is given.",
-            "Replacement strings: {} {.} {/} {//} {/.} {#} (job number) {%} (slot) {1} {2} ... (input source N, with the same "
+            "Replacement strings: {} {.} {/} {//} {/.} {#} (job number) {%%} (slot) {1} {2} ... (input source N, with the same "
                     + "modifiers: {1.} {1/} ...); without any, the input is appended. No shell unless --shell.",
             "Exit status: 0 when every job succeeded, else the number of failed jobs (at most 101); 255 on an error; 2 on a usage error."
         })
 final class ParallelCommand implements Callable<Integer> {
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Jobs at once: N, N% of the cores, or 0 for as many as the fd limit allows (at most 1024). Default: the cores.")
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Jobs at once: N, N%% of the cores, or 0 for as many as the fd limit allows (at most 1024). Default: the cores.")
     String jobs;
 
     @Option(names = {"-a", "--arg-file"}, paramLabel = "FILE", description = "An input source: one value per line (- is standard input). Repeatable.")
