@@ -388,7 +388,7 @@ public final class ParallelRunner {
                 }
                 if (s.joblogPath != null) joblog = Joblog.open(s.joblogPath, s.appendJoblog || s.resume != Resume.NONE);
                 if (s.resultsDirectory != null) results = new ResultsDirectory(s.resultsDirectory);
-                spoolDirectory = Files.createTempDirectory("forkline-parallel-");
+                spoolDirectory = Files.createTempDirectory("forkline-parallel-" + ProcessHandle.current().pid() + "-");
                 outputBudget = new Spool.Budget(OUTPUT_MEMORY_BUDGET, spoolDirectory);
                 stdout = new OutputSink(s.stdoutStream, true);
                 stderr = new OutputSink(s.stderrStream, true);
