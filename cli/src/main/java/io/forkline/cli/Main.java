@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +27,10 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
         // GNU parallel's rule: options end at the command, whose own options are its own.
         cli.getSubcommands().get("parallel").setStopAtPositional(true);
+        // After every subcommand is added: registerConverter reaches only the subcommands it finds.
+        cli.registerConverter(Duration.class, Durations.CONVERTER);
+        Errors errors = Errors.handler();
+        cli.setParameterExceptionHandler(errors).setExecutionExceptionHandler(errors).setExecutionStrategy(Errors.catchingErrors());
         return cli;
     }
 

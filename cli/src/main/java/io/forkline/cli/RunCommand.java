@@ -15,27 +15,35 @@ import io.forkline.cgroup.LimitReport;
 import io.forkline.cgroup.Limits;
 import io.forkline.cgroup.SkippedLimit;
 import io.forkline.cgroup.Stats;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code forkline run -- CMD ARGS...}: spawn one command with inherited stdio, wait, and exit
  * with its status (128 + signal when a signal ended it), as a shell would; 126 or 127 when it
- * cannot be started, 125 when its cgroup limits cannot be applied.
+ * cannot be started, 125 when its cgroup limits cannot be applied or forkline itself fails around
+ * the child, 2 for a bad command line.
  */
 @picocli.CommandLine.Command(
         name = "run",
         mixinStandardHelpOptions = true,
+        exitCodeOnExecutionException = 125,
         description = "Runs a command with forkline and exits with its status; --json prints how it ended.")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--timeout", description = "SIGTERM after this long (ISO-8601 like PT10S, or 10s, 500ms), SIGKILL 2 s later.")
-    String timeout;
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "SIGTERM after this long (500ms, 10s, 1.5s, 2m, 1h, a number of seconds, or ISO-8601 like PT10S), "
+                    + "SIGKILL 2 s later.")
+    Duration timeout;
 
     @Option(names = "--cwd", description = "Working directory.")
     Path cwd;
@@ -66,26 +74,45 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> argv;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        Command command = Command.of(argv);
-        if (cwd != null) command.cwd(cwd);
+        boolean ownGroup = !limits.isEmpty() || !optional.isEmpty();
+        if (ownGroup && cgroup != null) throw Errors.usage(spec, "--limit and --optional exclude --cgroup: they make a group of their own");
+        Command command;
+        try {
+            command = Command.of(argv);
+        } catch (IllegalArgumentException e) { // an empty argv[0]
+            throw Errors.usage(spec, e.getMessage());
+        }
+        if (cwd != null) {
+            if (!Files.isDirectory(cwd)) throw Errors.usage(spec, "--cwd must be a directory, got '" + cwd + "'");
+            command.cwd(cwd);
+        }
         for (String pair : env) {
             int eq = pair.indexOf('=');
-            if (eq <= 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--env wants NAME=value, got '" + pair + "'");
+            if (eq <= 0) throw Errors.usage(spec, "--env wants NAME=value, got '" + pair + "'");
             command.env(pair.substring(0, eq), pair.substring(eq + 1));
         }
-        if (timeout != null) command.timeout(parseDuration(timeout));
+        if (timeout != null) {
+            if (timeout.isZero()) throw Errors.usage(spec, "--timeout must be more than 0, got '" + Errors.given(spec, "--timeout") + "'");
+            command.timeout(timeout);
+        }
         if (newSession) command.newSession();
-        if (cgroup != null) command.cgroup(cgroup);
-        if (!limits.isEmpty() || !optional.isEmpty()) {
-            if (cgroup != null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--limit and --cgroup exclude each other");
+        if (cgroup != null) {
+            if (!Files.isRegularFile(cgroup.resolve("cgroup.controllers"))) {
+                throw Errors.usage(spec, "--cgroup must be a cgroup v2 directory (one with cgroup.controllers), got '" + cgroup + "'");
             }
+            command.cgroup(cgroup);
+        }
+        if (ownGroup) {
+            Limits jobLimits = parseLimits();
             try {
-                return runInOwnGroup(command, parseLimits());
+                return runInOwnGroup(command, jobLimits);
             } catch (CgroupException e) {
-                // A limit that cannot be applied here, a malformed one, or no cgroup we may use.
+                // A limit that cannot be applied here, or no cgroup we may use.
                 System.err.println("forkline: " + e.getMessage());
                 return 125;
             }
@@ -97,24 +124,26 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private Limits parseLimits() throws InvalidLimitException {
+    /** @throws ParameterException for a malformed pair, a limit forkline does not set, or a value out of its range */
+    private Limits parseLimits() {
         Limits.Builder builder = Limits.builder();
         for (String pair : limits) {
             int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--limit wants FILE=VALUE, got '" + pair + "'");
-            }
+            if (eq <= 0) throw Errors.usage(spec, "--limit wants FILE=VALUE (e.g. pids.max=100), got '" + pair + "'");
             builder.set(pair.substring(0, eq), pair.substring(eq + 1));
         }
         for (String name : optional) {
             Controller controller = java.util.Arrays.stream(Controller.values())
                     .filter(c -> c.kernelName().equals(name))
                     .findFirst()
-                    .orElseThrow(() -> new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                            "--optional takes memory, cpu, pids or io, got '" + name + "'"));
+                    .orElseThrow(() -> Errors.usage(spec, "--optional takes memory, cpu, pids or io, got '" + name + "'"));
             builder.optional(controller);
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (InvalidLimitException e) {
+            throw Errors.usage(spec, "--limit: " + e.getMessage());
+        }
     }
 
     /**
@@ -155,15 +184,6 @@ final class RunCommand implements Callable<Integer> {
     private static int spawnFailed(SpawnException e) {
         System.err.println("forkline: " + e.getMessage());
         return e.errnoName().equals("EACCES") || e.errnoName().equals("ENOEXEC") ? 126 : 127;
-    }
-
-    static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
-        if (t.startsWith("p")) return Duration.parse(text);
-        if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-        if (t.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-        if (t.endsWith("m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-        throw new IllegalArgumentException("cannot read duration '" + text + "': use 500ms, 10s, 2m or PT10S");
     }
 
     static Map<String, Object> json(Exit exit) {
