@@ -65,6 +65,11 @@ public final class CgroupRoot implements AutoCloseable {
     private final List<GroupDir[]> created;
     private final Map<String, Cgroup> groups = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /**
+     * Whether this kernel resets memory.peak per fd (Linux 6.12; see {@link MemoryPeak}): null
+     * until a pooled group first tried, so that a kernel without the reset is asked once.
+     */
+    private volatile Boolean memoryPeakResets;
 
     private CgroupRoot(GroupDir v2, Map<Controller, GroupDir> v1, List<GroupDir[]> created) throws CgroupException {
         this.v2 = v2;
@@ -464,6 +469,16 @@ public final class CgroupRoot implements AutoCloseable {
 
     GroupDir v2Dir() {
         return v2;
+    }
+
+    /** @return whether memory.peak resets per fd here: null when no group has tried yet */
+    Boolean memoryPeakResets() {
+        return memoryPeakResets;
+    }
+
+    /** Records what the first reset of a memory.peak found; the kernel's answer does not change. */
+    void memoryPeakResetTried(boolean worked) {
+        if (memoryPeakResets == null) memoryPeakResets = worked; // racing first tries find the same answer
     }
 
     // ---------------------------------------------------------------------------------------
