@@ -373,9 +373,10 @@ public final class Cgroup implements AutoCloseable {
         limits = LimitReport.NONE;
         writtenSinceReset.clear();
         boolean peakReset = false;
-        if (root.controller(Controller.MEMORY).hierarchy() == Hierarchy.V2 && !Boolean.FALSE.equals(root.memoryPeakResets())) {
+        CgroupRoot.PeakReset known = root.memoryPeakReset();
+        if (root.controller(Controller.MEMORY).hierarchy() == Hierarchy.V2 && (known == null || known.works())) {
             peakReset = memoryPeak.reset();
-            root.memoryPeakResetTried(peakReset);
+            root.memoryPeakResetTried(new CgroupRoot.PeakReset(peakReset, peakReset ? null : memoryPeak.whyNotReset()));
         }
         memoryPeakReset = peakReset;
         baseline = rawStats();

@@ -32,6 +32,8 @@ final class MemoryPeak {
     private boolean writable;
     /** The kernel has no memory.peak (before 5.19): reads return -1. */
     private boolean absent;
+    /** Why the last {@link #reset()} could not be made, for the root's record. */
+    private String notReset;
 
     MemoryPeak(GroupDir dir) {
         this.dir = dir;
@@ -51,19 +53,33 @@ final class MemoryPeak {
      * Resets the peak that {@link #read()} shows to the group's current usage.
      *
      * @return whether the kernel did it: false when it cannot (EINVAL before Linux 6.12, or no
-     *     write permission), and then reads still show the peak since the group was made
+     *     write permission), and then reads still show the peak since the group was made, and
+     *     {@link #whyNotReset()} says why
      * @throws CgroupException for any other failure, {@link GroupRemovedException} among them
      */
     synchronized boolean reset() throws CgroupException {
-        if (!open() || !writable) return false;
+        if (!open()) return notReset("this kernel has no " + FILE + " (Linux 5.19 added it)");
+        if (!writable) return notReset(notReset);
         try {
             // The content is ignored; only a non-empty write resets (cgroup_file_write returns early on 0 bytes).
             Fs.writeFd(fd, "reset\n", dir.shown(FILE));
             return true;
         } catch (SyscallException e) {
-            if (e.errno() == Errno.EINVAL) return false;
+            if (e.errno() == Errno.EINVAL) {
+                return notReset(e.getMessage() + ": no write handler, so no per-fd reset (Linux 6.12 added it)");
+            }
             throw dir.translate(e);
         }
+    }
+
+    /** @return why the last {@link #reset()} returned false */
+    synchronized String whyNotReset() {
+        return notReset;
+    }
+
+    private boolean notReset(String why) {
+        notReset = why;
+        return false;
     }
 
     /** @return whether there is a file to read; opens it read-write if allowed, else read-only */
@@ -78,6 +94,7 @@ final class MemoryPeak {
             } catch (SyscallException e) {
                 if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) throw e;
                 fd = Fs.openAt(dir.fd, FILE, Shim.O_RDONLY | Shim.O_NOFOLLOW, shown);
+                notReset = e.getMessage() + ": cannot open it for writing, so read-only";
             }
             return true;
         } catch (SyscallException e) {
