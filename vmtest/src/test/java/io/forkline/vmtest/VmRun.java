@@ -42,13 +42,18 @@ final class VmRun {
     private final Path scripts;
     private final Duration limit;
     private final String kernelSeries;
+    private final int cpus;
 
-    /** @param kernelSeries the guest kernel's series, as prepare.sh's FORKLINE_VM_KERNEL takes it: 6.1 or 6.12 */
-    VmRun(Path dir, Path scripts, Duration limit, String kernelSeries) {
+    /**
+     * @param kernelSeries the guest kernel's series, as prepare.sh's FORKLINE_VM_KERNEL takes it: 6.1 or 6.12
+     * @param cpus the guest's CPUs
+     */
+    VmRun(Path dir, Path scripts, Duration limit, String kernelSeries, int cpus) {
         this.dir = dir;
         this.scripts = scripts;
         this.limit = limit;
         this.kernelSeries = kernelSeries;
+        this.cpus = cpus;
     }
 
     /**
@@ -145,7 +150,7 @@ final class VmRun {
             }
             long start = System.nanoTime();
             Exit exit = launcher.spawn(Command.of(scripts.resolve("boot.sh").toString(), "--out", out.toString(),
-                            "--java", java, "--mem", "2G", "--smp", "2")
+                            "--java", java, "--mem", "2G", "--smp", Integer.toString(cpus))
                     .env("FORKLINE_VM_KERNEL", kernelSeries)
                     // qemu reads the serial console's input from stdin: give it none, never Surefire's channel.
                     .stdin(Stdio.readFrom(Path.of("/dev/null")))
