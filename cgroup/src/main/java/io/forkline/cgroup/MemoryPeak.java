@@ -17,10 +17,10 @@ import io.forkline.sys.ffm.Shim;
  * read, for as long as the group lives.
  *
  * <p>Before 6.12 memory.peak has no write handler: {@code cgroup_file_write} answers EINVAL (the
- * file is mode 0444 then, which root's CAP_DAC_OVERRIDE opens for writing all the same). Without
- * write permission (a delegated subtree where the file stays root's) the open for writing fails
- * with EACCES, and the file is read through a read-only fd. Either way {@link #reset()} says the
- * reset is not there, and the caller reports the peak of a reused group as unknown.
+ * file is mode 0444 then, which root's CAP_DAC_OVERRIDE opens for writing all the same). Where
+ * the open for writing is refused (EACCES or EPERM: no write permission), the file is read
+ * through a read-only fd. Either way {@link #reset()} says the reset is not there, and the caller
+ * reports the peak of a reused group as unknown.
  *
  * <p>Opened on first use; one instance per group, its methods serialized.
  */
