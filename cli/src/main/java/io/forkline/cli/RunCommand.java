@@ -15,7 +15,13 @@ import io.forkline.cgroup.LimitReport;
 import io.forkline.cgroup.Limits;
 import io.forkline.cgroup.SkippedLimit;
 import io.forkline.cgroup.Stats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -38,7 +44,7 @@ import picocli.CommandLine.Spec;
         name = "run",
         mixinStandardHelpOptions = true,
         exitCodeOnExecutionException = 125,
-        description = "Runs a command with forkline and exits with its status; --json prints how it ended.")
+        description = "Runs a command with forkline and exits with its status; --json reports how it ended, on stderr or in a file.")
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "DURATION",
             description = "SIGTERM after this long (500ms, 10s, 1.5s, 2m, 1h, a number of seconds, or ISO-8601 like PT10S), "
@@ -68,8 +74,16 @@ final class RunCommand implements Callable<Integer> {
             description = "Controllers (memory, cpu, pids, io) whose limits are skipped, and reported, where unavailable.")
     List<String> optional = List.of();
 
-    @Option(names = "--json", description = "Print the exit as JSON on stdout after the command ends.")
-    boolean json;
+    @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = STDERR, preprocessor = AttachedValueOnly.class,
+            description = "After the command ends, write how it ended as one JSON object: on stderr (--json), or to FILE "
+                    + "(--json=FILE, created or truncated before the command starts). Stdout stays the command's.")
+    String json;
+
+    /** --json without a file. */
+    private static final String STDERR = "-";
+
+    /** Where the --json report goes (stderr or the file), or null without --json. */
+    private PrintStream report;
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> argv;
@@ -107,20 +121,43 @@ final class RunCommand implements Callable<Integer> {
             }
             command.cgroup(cgroup);
         }
-        if (ownGroup) {
-            Limits jobLimits = parseLimits();
-            try {
-                return runInOwnGroup(command, jobLimits);
-            } catch (CgroupException e) {
-                // A limit that cannot be applied here, or no cgroup we may use.
-                System.err.println("forkline: " + e.getMessage());
-                return 125;
+        Limits jobLimits = ownGroup ? parseLimits() : null;
+        report = openReport();
+        try {
+            if (ownGroup) {
+                try {
+                    return runInOwnGroup(command, jobLimits);
+                } catch (CgroupException e) {
+                    // A limit that cannot be applied here, or no cgroup we may use.
+                    System.err.println("forkline: " + e.getMessage());
+                    return 125;
+                }
             }
+            try (Launcher launcher = Launcher.create()) {
+                return finish(launcher.spawn(command).waitFor(), null);
+            } catch (SpawnException e) {
+                return spawnFailed(e);
+            }
+        } finally {
+            if (report != null && report != System.err) report.close();
         }
-        try (Launcher launcher = Launcher.create()) {
-            return finish(launcher.spawn(command).waitFor(), null);
-        } catch (SpawnException e) {
-            return spawnFailed(e);
+    }
+
+    /** Opens --json=FILE now, as a shell opens a redirection: a file that cannot be written is refused before the command runs. */
+    private PrintStream openReport() {
+        if (json == null) return null;
+        if (json.equals(STDERR)) return System.err;
+        if (json.isEmpty()) throw Errors.usage(spec, "--json= needs a file name (or use --json alone for stderr)");
+        try {
+            return new PrintStream(Files.newOutputStream(Path.of(json)), false, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            String reason = e instanceof NoSuchFileException ? "no such directory"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage();
+            throw Errors.usage(spec, "--json: cannot write '" + json + "': " + reason);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw Errors.usage(spec, "--json: '" + json + "' is not a file name: " + e.getReason());
         }
     }
 
@@ -156,7 +193,7 @@ final class RunCommand implements Callable<Integer> {
             Cgroup group = root.create("run-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), jobLimits);
             try (Launcher launcher = Launcher.create()) {
                 for (AppliedLimit a : group.limits().applied()) {
-                    if (!json) System.err.println("forkline: " + a.limit() + " = " + a.requested() + " -> " + a.hierarchy() + " " + a.file());
+                    if (report == null) System.err.println("forkline: " + a.limit() + " = " + a.requested() + " -> " + a.hierarchy() + " " + a.file());
                 }
                 for (SkippedLimit skipped : group.limits().skipped()) System.err.println("forkline: " + skipped);
                 return finish(launcher.spawn(command.cgroup(group)).waitFor(), group.limits());
@@ -177,7 +214,13 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int finish(Exit exit, LimitReport limitReport) {
-        if (json) System.out.println(Json.object(json(exit, limitReport)));
+        if (report != null) {
+            report.println(Json.object(json(exit, limitReport)));
+            if (report.checkError()) { // PrintStream keeps the IOException to itself
+                System.err.println("forkline: cannot write the --json report to '" + json + "' (" + exit.describe() + ")");
+                return 125;
+            }
+        }
         return exit.statusCode();
     }
 

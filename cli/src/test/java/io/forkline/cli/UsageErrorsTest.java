@@ -67,6 +67,10 @@ class UsageErrorsTest {
                 bad("forkline run", "Unknown option: '--tmeout'", "run", "--tmeout", "5", "--", "true"),
                 bad("forkline run", "Missing required parameter: 'CMD'", "run", "--timeout", "5s"),
                 bad("forkline run", "argv[0] is empty", "run", "--", ""),
+                bad("forkline run", "--json: cannot write '/nonexistent/report.json': no such directory", "run",
+                        "--json=/nonexistent/report.json", "--", "true"),
+                bad("forkline run", "--json: cannot write '/proc': ", "run", "--json=/proc", "--", "true"),
+                bad("forkline run", "--json= needs a file name", "run", "--json=", "--", "true"),
                 bad("forkline run", "'maybe' is not a boolean", "run", "--new-session=maybe", "--", "true"),
                 // bench spawn: ints, lists of ints, engines, ranges, paths
                 bad("forkline bench spawn", "'x' is not an int", "bench", "spawn", "--n", "x"),
