@@ -51,6 +51,11 @@ final class NativeLibrary {
         return LINKER.downcallHandle(symbol(name), descriptor);
     }
 
+    /** Checks that the library has these symbols, for downcalls that are linked on first use. */
+    static void requireSymbols(String... names) {
+        for (String name : names) symbol(name);
+    }
+
     private static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsupportedOperationException(
                 "libforkline.so from " + SOURCE + " lacks the symbol " + name
