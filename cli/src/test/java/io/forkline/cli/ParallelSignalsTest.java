@@ -99,6 +99,29 @@ class ParallelSignalsTest {
         }
     }
 
+    @Test
+    void aCtrlCStillEndsARunThatWaitsForInputThatNeverComes(@TempDir Path dir) throws Exception {
+        try (Launcher launcher = Launcher.create()) {
+            // Two lines on stdin, which then stays open and silent, as a tail -f upstream would.
+            io.forkline.Command command = io.forkline.Command.of(CliHarness.javaCommand(List.of(), List.of("parallel", "-j", "2", "sh", "-c",
+                    "echo $1 >> " + dir + "/started; sleep 0.5", "sh"))).stdin(io.forkline.Stdio.pipe())
+                    .stdout(io.forkline.Stdio.capture(1 << 16)).stderr(io.forkline.Stdio.capture(1 << 16))
+                    .timeout(java.time.Duration.ofMinutes(2));
+            Child cli = launcher.spawn(command);
+            cli.stdin().write("1\n2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            cli.stdin().flush();
+            for (int i = 0; i < 500 && startedJobs(dir) < 2; i++) Thread.sleep(20);
+            assertThat(startedJobs(dir)).isEqualTo(2);
+            long start = System.nanoTime();
+            cli.signal(SIGINT);
+            Exit exit = cli.waitFor();
+            assertThat(exit.statusCode()).as(exit.stderr().text()).isEqualTo(255);
+            assertThat(exit.stderr().text()).contains("2 jobs: 2 succeeded");
+            assertThat((System.nanoTime() - start) / 1_000_000).as("ended once the running jobs did").isLessThan(10_000);
+            cli.stdin().close();
+        }
+    }
+
     /** Processes whose command line holds the marker (the test's own jobs, by a name no one else uses). */
     static List<Long> processesWith(String marker) throws Exception {
         List<Long> found = new ArrayList<>();

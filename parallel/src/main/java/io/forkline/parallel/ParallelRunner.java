@@ -48,8 +48,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * in a cgroup of its own from a {@link CgroupPool}.
  *
  * <h2>Threads</h2>
- * The caller's thread reads the input and starts jobs as slots free up, so the input is read no
- * faster than jobs run and a streamed input costs bounded memory. The launcher's event loop
+ * The caller's thread starts jobs as slots free up, from inputs that an {@code InputFeed} reads
+ * a few jobs ahead on a thread of its own, so the input is read no faster than jobs run, a
+ * streamed input costs bounded memory, and a run told to stop does not wait for input that may
+ * never come. The launcher's event loop
  * reaps the jobs and carries their output into {@link JobOutput}s. One completion thread takes
  * each finished job: retry, joblog line, results, printing in order, counters, halt. Nothing per
  * job outlives the job but its counters, so the heap does not grow with the input.
@@ -102,6 +104,7 @@ public final class ParallelRunner {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicInteger runningCount = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long firstStartNanos;
     private volatile long knownTotal = -1;
 
@@ -360,7 +363,7 @@ public final class ParallelRunner {
     // The run.
 
     /**
-     * Runs the jobs and returns when every started job has finished.
+     * Runs the jobs and returns when every started job has finished. A runner runs once.
      *
      * @return what the run did
      * @throws JobSpecException when the inputs do not fit the template or the joblog belongs to
@@ -372,6 +375,7 @@ public final class ParallelRunner {
      * @throws SyscallException when the launcher cannot be created
      */
     public RunSummary run() throws JobSpecException, IOException, CgroupException, SyscallException {
+        if (ran.getAndSet(true)) throw new IllegalStateException("a runner runs once; build another for another run");
         Builder s = settings;
         JoblogHistory history = s.resume == Resume.NONE ? JoblogHistory.EMPTY : JoblogHistory.read(s.joblogPath);
         try (JobInputs inputs = JobInputs.open(s.inputs)) {
@@ -481,14 +485,22 @@ public final class ParallelRunner {
         // Buffered: a dry run of millions of jobs should not cost a write per line.
         OutputSink out = new OutputSink(new java.io.BufferedOutputStream(settings.stdoutStream, 1 << 16), false);
         long order = 0;
-        for (JobInput input = inputs.next(); input != null; input = inputs.next()) {
-            if (!settings.shard.contains(input.seq())) continue;
-            int slot = (int) (order % settings.jobs) + 1;
-            String command = settings.template.display(input, slot);
-            if (skipByResume(history, input, command)) continue;
-            order++;
-            byte[] line = (command + "\n").getBytes(StandardCharsets.UTF_8);
-            out.write(line, 0, line.length);
+        try (InputFeed feed = new InputFeed(inputs, settings.shard)) {
+            while (stopReason == null) {
+                JobInput input = feed.next(100);
+                if (input == null) {
+                    if (feed.ended()) break;
+                    continue;
+                }
+                int slot = (int) (order % settings.jobs) + 1;
+                String command = settings.template.display(input, slot);
+                if (skipByResume(history, input, command)) continue;
+                order++;
+                byte[] line = (command + "\n").getBytes(StandardCharsets.UTF_8);
+                out.write(line, 0, line.length);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         out.flush();
         if (out.failure() != null) throw new IOException("cannot write the commands: " + out.failure().getMessage(), out.failure());
@@ -515,34 +527,42 @@ public final class ParallelRunner {
         boolean verified = !resuming || settings.template.usesSlot();
         ArrayDeque<Job> heldBack = new ArrayDeque<>();
         long order = 0;
-        while (stopReason == null) {
-            JobInput input;
-            try {
-                input = inputs.next();
-            } catch (IOException e) {
-                errorStop = true;
-                stopStarting("input error: " + e.getMessage());
-                break;
-            }
-            if (input == null) break;
-            if (!settings.shard.contains(input.seq())) continue;
-            if (resuming) {
+        try (InputFeed feed = new InputFeed(inputs, settings.shard)) {
+            while (stopReason == null) {
+                JobInput input;
                 try {
-                    boolean skip = skipByResume(history, input, settings.template.display(input, 1));
-                    if (input.seq() >= history.lowestSeq()) verified = true;
-                    if (skip) continue;
-                } catch (JobSpecException e) {
-                    if (started.get() == 0) throw e;
+                    input = feed.next(100);
+                } catch (IOException e) {
                     errorStop = true;
-                    stopStarting(e.getMessage());
+                    stopStarting("input error: " + e.getMessage());
+                    break;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopStarting("interrupt");
                     break;
                 }
-            }
-            heldBack.add(new Job(input));
-            if (!verified && heldBack.size() < 10_000) continue;
-            verified = true;
-            while (!heldBack.isEmpty()) {
-                if (!startWhenASlotIsFree(heldBack.poll(), order++)) return;
+                if (input == null) {
+                    if (feed.ended()) break;
+                    continue; // no input yet: look again whether the run stops
+                }
+                if (resuming) {
+                    try {
+                        boolean skip = skipByResume(history, input, settings.template.display(input, 1));
+                        if (input.seq() >= history.lowestSeq()) verified = true;
+                        if (skip) continue;
+                    } catch (JobSpecException e) {
+                        if (started.get() == 0) throw e;
+                        errorStop = true;
+                        stopStarting(e.getMessage());
+                        break;
+                    }
+                }
+                heldBack.add(new Job(input));
+                if (!verified && heldBack.size() < 10_000) continue;
+                verified = true;
+                while (!heldBack.isEmpty()) {
+                    if (!startWhenASlotIsFree(heldBack.poll(), order++)) return;
+                }
             }
         }
         while (!heldBack.isEmpty()) {
