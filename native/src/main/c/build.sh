@@ -2,7 +2,8 @@
 # Builds the native side of forkline with the machine's cc, warnings as errors, into
 # $1/META-INF/native/linux-<arch>/ so that the jar carries exactly what the tests ran against:
 #   *.c             -> libforkline.so      (the shim, loaded through FFM: forkline.c and its siblings)
-#   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`)
+#   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`,
+#                                          the own-CPU meter of `bench parallel`)
 set -eu
 out_root="$1"
 src="$(cd "$(dirname "$0")" && pwd)"
