@@ -40,12 +40,12 @@ import picocli.CommandLine.Parameters;
         description = {
             "Runs a command for every input, in parallel, as GNU parallel does: COMMAND ARGS... ::: VALUES... (several ::: groups "
                     + "combine as a product), :::: FILES... or -a FILE (one value per line), or standard input when none is given.",
-            "Replacement strings: {} {.} {/} {//} {/.} {#} (job number) {%} (slot) {1} {2} ... (input source N, with the same "
+            "Replacement strings: {} {.} {/} {//} {/.} {#} (job number) {%%} (slot) {1} {2} ... (input source N, with the same "
                     + "modifiers: {1.} {1/} ...); without any, the input is appended. No shell unless --shell.",
             "Exit status: 0 when every job succeeded, else the number of failed jobs (at most 101); 255 on an error; 2 on a usage error."
         })
 final class ParallelCommand implements Callable<Integer> {
-    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Jobs at once: N, N% of the cores, or 0 for as many as the fd limit allows (at most 1024). Default: the cores.")
+    @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "Jobs at once: N, N%% of the cores, or 0 for as many as the fd limit allows (at most 1024). Default: the cores.")
     String jobs;
 
     @Option(names = {"-a", "--arg-file"}, paramLabel = "FILE", description = "An input source: one value per line (- is standard input). Repeatable.")
@@ -110,6 +110,9 @@ final class ParallelCommand implements Callable<Integer> {
 
     @Option(names = "--cgroup-per-job", description = "A cgroup of its own for every job even without limits: per-job accounting, and kills that reach the whole tree.")
     boolean cgroupPerJob;
+
+    @Option(names = "--cgroup-root", paramLabel = "NAME", description = "The cgroup subtree, under the host's cgroup2 mount, for the per-job groups. Default: forkline-parallel, shared by the runs on a host.")
+    String cgroupRoot;
 
     @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = "-", preprocessor = AttachedValueOnly.class,
             description = "One JSON object per finished job, then a summary object, on stderr (--json) or in FILE (--json=FILE).")
@@ -192,6 +195,12 @@ final class ParallelCommand implements Callable<Integer> {
         b.dryRun(dryRun);
         Limits perJob = limits();
         if (perJob != null) b.limits(perJob, bestEffortLimits);
+        if (cgroupRoot != null) {
+            if (!cgroupRoot.matches("[A-Za-z0-9_.-]{1,200}") || cgroupRoot.matches("\\.{1,2}")) {
+                throw new JobSpecException("--cgroup-root wants one directory name (letters, digits, . _ -), got '" + cgroupRoot + "'");
+            }
+            b.cgroupRoot(cgroupRoot);
+        }
         else if (bestEffortLimits) throw new JobSpecException("--best-effort-limits goes with limits (--memory, --cpus, --pids, --limit)");
         if (shard != null) b.shard(Shard.parse(shard, System.getenv(), shardCount));
         else if (shardCount != null) throw new JobSpecException("--shard-count goes with --shard auto");

@@ -100,7 +100,7 @@ final class ParallelReport implements RunListener, AutoCloseable {
                     if (done) return;
                     if (p.total() >= 0 && bar.getMax() != p.total()) bar.maxHint(p.total());
                     bar.stepTo(p.finished());
-                    bar.setExtraMessage(String.format(Locale.ROOT, "%d running, %d failed%s", p.running(), p.failed(),
+                    bar.setExtraMessage(String.format(Locale.ROOT, " %d running, %d failed%s", p.running(), p.failed(),
                             p.retries() > 0 ? ", " + p.retries() + " retries" : ""));
                 }
             } else if (System.nanoTime() - lastLine >= LOG_EVERY_NANOS) {
@@ -161,7 +161,7 @@ final class ParallelReport implements RunListener, AutoCloseable {
         if (bar != null) {
             bar.maxHint(summary.finished());
             bar.stepTo(summary.finished());
-            bar.setExtraMessage(summary.failed() + " failed");
+            bar.setExtraMessage(" " + summary.failed() + " failed");
             bar.close();
             bar = null;
         }

@@ -48,7 +48,7 @@ final class ParallelSummaryTable {
     private static void tops(StringBuilder out, String title, List<RunSummary.Top> tops, boolean isBytes) {
         if (tops.isEmpty()) return;
         out.append("  ").append(title).append(":\n");
-        for (RunSummary.Top t : tops) {
+        for (RunSummary.Top t : tops.subList(0, Math.min(3, tops.size()))) {
             out.append(String.format(Locale.ROOT, "    job %-6d %10s  %s%n", t.seq(), isBytes ? bytes(t.value()) : micros(t.value()), clip(t.command())));
         }
     }

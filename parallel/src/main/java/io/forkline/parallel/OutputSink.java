@@ -10,16 +10,20 @@ import java.io.OutputStream;
  */
 final class OutputSink {
     private final OutputStream out;
+    private final boolean flushEachWrite;
     private IOException failure;
 
-    OutputSink(OutputStream out) {
+    /** @param flushEachWrite whether every write is flushed, so that lines show as they are printed */
+    OutputSink(OutputStream out, boolean flushEachWrite) {
         this.out = out;
+        this.flushEachWrite = flushEachWrite;
     }
 
     synchronized void write(byte[] bytes, int offset, int length) {
         if (failure != null || length == 0) return;
         try {
             out.write(bytes, offset, length);
+            if (flushEachWrite) out.flush();
         } catch (IOException e) {
             failure = e;
         }

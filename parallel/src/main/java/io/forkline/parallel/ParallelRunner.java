@@ -68,8 +68,8 @@ public final class ParallelRunner {
     static final long OUTPUT_MEMORY_BUDGET = 16L << 20;
     /** The cap for {@code -j 0}: as many as possible, within the fd limit, up to this. */
     public static final int MAX_SLOTS = 1024;
-    /** How the cgroups of this runner's jobs are named under the host's cgroup2 mount. */
-    static final String CGROUP_ROOT = "forkline-parallel";
+    /** The subtree, under the host's cgroup2 mount, that holds the runs' per-job cgroups. */
+    public static final String DEFAULT_CGROUP_ROOT = "forkline-parallel";
 
     /** What the joblog already holds that a run may skip. */
     public enum Resume {
@@ -166,6 +166,7 @@ public final class ParallelRunner {
         private OutputStream stderrStream = System.err;
         private RunListener listener = new RunListener() {};
         private Map<String, String> environment = Map.of();
+        private String cgroupRoot = DEFAULT_CGROUP_ROOT;
 
         private Builder(CommandTemplate template) {
             this.template = Objects.requireNonNull(template, "template");
@@ -257,6 +258,16 @@ public final class ParallelRunner {
         public Builder limits(Limits perJob, boolean bestEffort) {
             this.limits = perJob;
             this.bestEffortLimits = bestEffort;
+            return this;
+        }
+
+        /**
+         * The subtree for the per-job cgroups (default {@value #DEFAULT_CGROUP_ROOT}), shared by
+         * the runs on a host: each run's pool sweeps the groups of runs that crashed, and the last
+         * run out removes the subtree.
+         */
+        public Builder cgroupRoot(String name) {
+            this.cgroupRoot = Objects.requireNonNull(name, "name");
             return this;
         }
 
@@ -371,16 +382,16 @@ public final class ParallelRunner {
             Path spoolDirectory = null;
             try {
                 if (s.limits != null) {
-                    root = CgroupRoot.forThisHost(CGROUP_ROOT);
+                    root = CgroupRoot.forThisHost(s.cgroupRoot);
                     jobLimits = checkedLimits(root);
-                    pool = CgroupPool.builder(root).namePrefix(CGROUP_ROOT).capacity(s.jobs + 2).build();
+                    pool = CgroupPool.builder(root).namePrefix("job").capacity(s.jobs + 2).build();
                 }
                 if (s.joblogPath != null) joblog = Joblog.open(s.joblogPath, s.appendJoblog || s.resume != Resume.NONE);
                 if (s.resultsDirectory != null) results = new ResultsDirectory(s.resultsDirectory);
-                spoolDirectory = Files.createTempDirectory("forkline-parallel-");
+                spoolDirectory = Files.createTempDirectory("forkline-parallel-" + ProcessHandle.current().pid() + "-");
                 outputBudget = new Spool.Budget(OUTPUT_MEMORY_BUDGET, spoolDirectory);
-                stdout = new OutputSink(s.stdoutStream);
-                stderr = new OutputSink(s.stderrStream);
+                stdout = new OutputSink(s.stdoutStream, true);
+                stderr = new OutputSink(s.stderrStream, true);
                 Launcher.Builder lb = Launcher.builder().name("forkline-parallel").shutdownPolicy(ShutdownPolicy.KILL);
                 if (pool != null) lb.cgroupPool(pool);
                 launcher = lb.build();
@@ -467,7 +478,8 @@ public final class ParallelRunner {
     }
 
     private RunSummary dryRun(JobInputs inputs, JoblogHistory history) throws IOException, JobSpecException {
-        OutputSink out = new OutputSink(settings.stdoutStream);
+        // Buffered: a dry run of millions of jobs should not cost a write per line.
+        OutputSink out = new OutputSink(new java.io.BufferedOutputStream(settings.stdoutStream, 1 << 16), false);
         long order = 0;
         for (JobInput input = inputs.next(); input != null; input = inputs.next()) {
             if (!settings.shard.contains(input.seq())) continue;

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One stream of one job, held until it can be printed: in memory while it is small and the
- * run's memory budget allows, then in a temporary file that is deleted when it is closed. So a
+ * run's memory budget allows, then in a temporary file (DELETE_ON_CLOSE, which the JDK does on
+ * Linux by unlinking it as soon as it is open, so a crash leaves no file behind). So a
  * job that writes a gigabyte with {@code --output grouped} costs disk, not heap.
  *
  * <p>{@link #append} runs on the launcher's event loop; the other methods on the thread that
@@ -94,6 +95,11 @@ final class Spool implements AutoCloseable {
         budget.give(memory.length);
         memory = new byte[0];
         used = 0;
+    }
+
+    /** @return whether the spool went to a file */
+    boolean spilled() {
+        return file != null;
     }
 
     /** @return how many bytes were appended */
