@@ -4,6 +4,7 @@ import io.forkline.Command;
 import io.forkline.Exit;
 import io.forkline.Launcher;
 import io.forkline.Stdio;
+import io.forkline.parallel.ParallelRunner;
 import java.io.IOException;
 import java.io.Writer;
 import java.net.URISyntaxException;
@@ -508,24 +509,25 @@ final class BenchParallelCommand implements Callable<Integer> {
     }
 
     /**
-     * The groups that a forkline parallel with this pid may have left: its pool names them
-     * {@code forkline-parallel-<pid>-...} in the shared {@code forkline-parallel} subtree of every
-     * hierarchy (only read here).
+     * The groups that a forkline parallel with this pid may have left in its subtree of every
+     * hierarchy (only read here): a {@code CgroupPool} names its groups
+     * {@code <prefix>-<owner pid>-<owner start time>-<pool>-<n>}.
      */
     static List<Path> leftoverGroups(int pid) throws IOException {
         Path mount = Path.of("/sys/fs/cgroup");
-        List<Path> subtrees = new ArrayList<>(List.of(mount.resolve("forkline-parallel")));
+        String root = ParallelRunner.DEFAULT_CGROUP_ROOT;
+        List<Path> subtrees = new ArrayList<>(List.of(mount.resolve(root)));
         if (Files.isDirectory(mount)) {
             try (Stream<Path> hierarchies = Files.list(mount)) {
-                hierarchies.filter(Files::isDirectory).forEach(h -> subtrees.add(h.resolve("forkline-parallel")));
+                hierarchies.filter(Files::isDirectory).forEach(h -> subtrees.add(h.resolve(root)));
             }
         }
-        String prefix = "forkline-parallel-" + pid + "-";
+        Pattern owned = Pattern.compile(".+-" + pid + "-\\d+-\\d+-\\d+");
         List<Path> left = new ArrayList<>();
         for (Path subtree : subtrees) {
             if (!Files.isDirectory(subtree)) continue;
             try (Stream<Path> groups = Files.list(subtree)) {
-                groups.filter(g -> g.getFileName().toString().startsWith(prefix)).forEach(left::add);
+                groups.filter(g -> owned.matcher(g.getFileName().toString()).matches()).forEach(left::add);
             } catch (java.nio.file.NoSuchFileException gone) {
                 // removed by its last user while we looked
             }

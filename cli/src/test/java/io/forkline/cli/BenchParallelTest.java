@@ -88,6 +88,27 @@ class BenchParallelTest {
     }
 
     @Test
+    void theLeftoverCheckSeesTheGroupsOfARunningForklineParallel() throws Exception {
+        List<String> argv = new ArrayList<>(BenchParallelCommand.forklineCommand());
+        argv.addAll(List.of("parallel", "--quiet", "--pids", "64", "-j", "1", "sleep", ":::", "3"));
+        Process runner = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            List<Path> groups = List.of();
+            while (groups.isEmpty() && runner.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                groups = BenchParallelCommand.leftoverGroups((int) runner.pid());
+            }
+            assertThat(groups).as("the groups of a running forkline parallel --pids").isNotEmpty();
+            assertThat(runner.waitFor()).isEqualTo(0);
+            assertThat(BenchParallelCommand.leftoverGroups((int) runner.pid())).isEmpty();
+        } finally {
+            runner.destroyForcibly();
+            runner.waitFor();
+        }
+    }
+
+    @Test
     void badArgumentsSayWhatIsWrong() {
         Object[] badRunner = cli("bench", "parallel", "--runners", "make");
         assertThat(badRunner[0]).isNotEqualTo(0);
