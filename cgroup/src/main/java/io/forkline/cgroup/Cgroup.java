@@ -45,6 +45,10 @@ public final class Cgroup implements AutoCloseable {
     private volatile LimitReport limits = LimitReport.NONE;
     /** What the counters read at the last {@link #resetForReuse()}: stats() reports usage since then. */
     private volatile Stats baseline;
+    /** memory.peak through the one fd that {@link #resetForReuse()} resets and {@link #stats()} reads. */
+    private final MemoryPeak memoryPeak;
+    /** Whether the last {@link #resetForReuse()} reset memory.peak, so that it shows this job's peak alone. */
+    private volatile boolean memoryPeakReset;
     private volatile boolean closed;
     private volatile boolean killed;
     /** Every limit file written since the group was made or last reset, so that a reset misses none. */
@@ -57,6 +61,7 @@ public final class Cgroup implements AutoCloseable {
         this.name = name;
         this.v2 = v2;
         this.v1 = v1;
+        this.memoryPeak = new MemoryPeak(v2);
     }
 
     /** @return the group's name under its root */
@@ -309,7 +314,7 @@ public final class Cgroup implements AutoCloseable {
     public Stats stats() throws CgroupException {
         Stats raw = rawStats();
         Stats base = baseline;
-        return base == null ? raw : raw.since(base);
+        return base == null ? raw : raw.since(base, memoryPeakReset);
     }
 
     private Stats rawStats() throws CgroupException {
@@ -321,8 +326,7 @@ public final class Cgroup implements AutoCloseable {
         if (root.controller(Controller.MEMORY).hierarchy() == Hierarchy.V2) {
             Map<String, Long> events = new LinkedHashMap<>();
             GroupDir.parseKeyed(v2.readHeld("memory.events")).forEach((k, v) -> events.put(k, number(v)));
-            String peak = v2.readHeldIfPresent("memory.peak");
-            memory = new Stats.Memory(number(v2.readHeld("memory.current")), peak == null ? -1 : number(peak), events);
+            memory = new Stats.Memory(number(v2.readHeld("memory.current")), memoryPeak.read(), events);
         }
         Stats.Pids pids = null;
         Hierarchy pidsAt = root.controller(Controller.PIDS).hierarchy();
@@ -349,8 +353,10 @@ public final class Cgroup implements AutoCloseable {
 
     /**
      * Makes an empty group fit for its next job: every file any {@link #apply(Limits)} since the last reset wrote
-     * goes back to the kernel's default for a new group, in reverse order, and the counters are
-     * read as the baseline that {@link #stats()} subtracts from then on.
+     * goes back to the kernel's default for a new group, in reverse order, memory.peak is reset
+     * through the fd that {@link #stats()} reads it by (Linux 6.12; a kernel without the reset is
+     * asked once per root, see {@link MemoryPeak}), and the counters are read as the baseline
+     * that {@link #stats()} subtracts from then on.
      *
      * @throws CgroupException when a default cannot be written or a counter read; the group must
      *     then not be reused
@@ -366,6 +372,13 @@ public final class Cgroup implements AutoCloseable {
         }
         limits = LimitReport.NONE;
         writtenSinceReset.clear();
+        boolean peakReset = false;
+        CgroupRoot.PeakReset known = root.memoryPeakReset();
+        if (root.controller(Controller.MEMORY).hierarchy() == Hierarchy.V2 && (known == null || known.works())) {
+            peakReset = memoryPeak.reset();
+            root.memoryPeakResetTried(new CgroupRoot.PeakReset(peakReset, peakReset ? null : memoryPeak.whyNotReset()));
+        }
+        memoryPeakReset = peakReset;
         baseline = rawStats();
     }
 
@@ -574,6 +587,7 @@ public final class Cgroup implements AutoCloseable {
         if (procs != null) {
             for (ProcsFile f : procs) Shim.close(f.fd());
         }
+        memoryPeak.close();
         Set<GroupDir> all = new LinkedHashSet<>(v1.values());
         all.add(v2);
         for (GroupDir dir : all) dir.close();

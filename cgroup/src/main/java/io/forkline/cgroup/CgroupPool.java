@@ -29,8 +29,10 @@ import java.util.stream.Stream;
  *       not compete with the burst that drained the pool for cgroup_mutex. When the pool is empty,
  *       acquire makes a group inline: the slow path, counted in {@link #slowPathCount()}.
  *   <li>{@link #release(Cgroup)} takes back an empty group: it thaws it if it was frozen, writes
- *       the kernel's defaults back to every limit the job set, and records the counters as the
- *       next job's zero ({@link Stats}). A group that still holds processes is emptied with
+ *       the kernel's defaults back to every limit the job set, resets memory.peak through the fd
+ *       the group reads it by, so that the next job's {@link Stats.Memory#peakBytes()} is its own
+ *       (Linux 6.12; before that, and for pids.peak on every kernel, a reused group's peaks are
+ *       -1), and records the counters as the next job's zero ({@link Stats}). A group that still holds processes is emptied with
  *       cgroup.kill and removed, because a killed group cannot host another child (see
  *       {@link Cgroup#kill()}); so is one that cannot be cleaned or that someone removed. Each
  *       is counted in {@link #removedCount()}, and the refill replaces it.

@@ -65,6 +65,19 @@ public final class CgroupRoot implements AutoCloseable {
     private final List<GroupDir[]> created;
     private final Map<String, Cgroup> groups = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /**
+     * Whether this kernel resets memory.peak per fd (Linux 6.12; see {@link MemoryPeak}): null
+     * until a pooled group first tried, so that a kernel without the reset is asked once.
+     */
+    private volatile PeakReset memoryPeakReset;
+
+    /**
+     * What the first reset of a memory.peak under this root found.
+     *
+     * @param works whether the kernel reset it
+     * @param whyNot why not (the syscall and errno), or null when it works
+     */
+    record PeakReset(boolean works, String whyNot) {}
 
     private CgroupRoot(GroupDir v2, Map<Controller, GroupDir> v1, List<GroupDir[]> created) throws CgroupException {
         this.v2 = v2;
@@ -475,6 +488,16 @@ public final class CgroupRoot implements AutoCloseable {
 
     GroupDir v2Dir() {
         return v2;
+    }
+
+    /** @return whether memory.peak resets per fd here, and why not: null when no group has tried yet */
+    PeakReset memoryPeakReset() {
+        return memoryPeakReset;
+    }
+
+    /** Records what the first reset of a memory.peak found; the kernel's answer does not change. */
+    void memoryPeakResetTried(PeakReset found) {
+        if (memoryPeakReset == null) memoryPeakReset = found; // racing first tries find the same answer
     }
 
     // ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -12,6 +13,8 @@ import java.util.regex.Pattern;
  * {@code cpu.max}, {@code cpu.weight}, {@code pids.max}, {@code io.max}, ...). Immutable, and
  * validated as a whole by {@link Builder#build()}: a malformed or out-of-range value is an
  * {@link InvalidLimitException} naming the file and the value before anything is written.
+ * The memory files take sizes as the kernel does ({@code 512M}, see {@link Sizes}), written as
+ * their byte count.
  *
  * <p>Where a limit goes is decided when it is applied ({@link CgroupRoot#create(String, Limits)},
  * {@link Cgroup#apply(Limits)}): the v2 file when the controller is enabled there, its v1
@@ -161,7 +164,10 @@ public final class Limits {
         String v = value.strip();
         switch (file) {
             case "memory.max", "memory.high", "memory.swap.max" -> {
-                return maxOrRange(file, value, v, 0, Long.MAX_VALUE, "a byte count (0 or more) or \"max\"");
+                if (v.equals("max")) return "max";
+                OptionalLong bytes = Sizes.bytes(v);
+                if (bytes.isEmpty()) throw new InvalidLimitException(file, value, Sizes.EXPECTED + ", or \"max\"");
+                return Long.toString(bytes.getAsLong());
             }
             case "pids.max" -> {
                 return maxOrRange(file, value, v, 0, PIDS_MAX_LIMIT, "a task count from 0 to " + PIDS_MAX_LIMIT + " or \"max\"");

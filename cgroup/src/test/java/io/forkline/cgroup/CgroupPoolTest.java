@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.forkline.sys.ffm.ExitRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.Test;
  * that cannot be reused is removed, and the crash sweep removes exactly the groups of dead owners.
  */
 class CgroupPoolTest {
+    private static final long MIB = 1 << 20;
+
     private TestTree tree;
     private long fdsBefore;
 
@@ -138,6 +142,59 @@ class CgroupPoolTest {
             assertThat(fresh.pids().peak()).isEqualTo(-1); // unknown after reuse, never the last job's
             pool.release(again);
         }
+    }
+
+    @Test
+    void aReusedGroupReportsItsJobsOwnMemoryPeakOrNone() throws Exception {
+        if (!tree.root.controller(Controller.MEMORY).available()) {
+            if (TestTree.IN_VM) throw new AssertionError("inside the VM memory is on v2: " + tree.root.controller(Controller.MEMORY));
+            Assumptions.abort("needs the memory controller on v2 (" + tree.root.controller(Controller.MEMORY).reason()
+                    + "); the full-cgroup-v2 VM tier (vmtest's FullV2TierTest) runs this test");
+        }
+        try (CgroupPool pool = readyPool(1)) {
+            Cgroup group = pool.acquire();
+            // The kernel's own answer, not forkline's: memory.peak is writable (0644) exactly where
+            // it has a write handler, the per-fd reset of Linux 6.12 (cgroup_file_mode).
+            boolean resettable = Files.getPosixFilePermissions(group.path().resolve("memory.peak"))
+                    .contains(PosixFilePermission.OWNER_WRITE);
+            assertThat(peakOfADd(group, 48 * MIB)).as("a fresh group's first job, a dd with a 48 MiB buffer")
+                    .isGreaterThanOrEqualTo(48 * MIB);
+            pool.release(group);
+            CgroupRoot.PeakReset found = tree.root.memoryPeakReset();
+            assertThat(found.works()).as("what the first reset found out: %s", found).isEqualTo(resettable);
+            if (!resettable) {
+                // Root (the test's and the VM's user) may open the 0444 file for writing; the write has no handler.
+                assertThat(found.whyNot()).startsWith("write(").contains("EINVAL").contains(group.path().resolve("memory.peak").toString());
+            }
+
+            Cgroup again = pool.acquire();
+            assertThat(again.name()).isEqualTo(group.name());
+            long second = peakOfADd(again, 4 * MIB);
+            if (resettable) {
+                assertThat(second).as("the next job's own peak, a dd with a 4 MiB buffer, not the last job's 48 MiB")
+                        .isBetween(4 * MIB, 24 * MIB);
+            } else {
+                assertThat(second).as("no reset on this kernel: unknown, never the last job's").isEqualTo(-1);
+            }
+            // The reset is made at every release, not only the first.
+            pool.release(again);
+            Cgroup third = pool.acquire();
+            assertThat(third.name()).isEqualTo(group.name());
+            assertThat(third.stats().memory().peakBytes()).as("before the third job ran")
+                    .isBetween(resettable ? 0L : -1L, resettable ? 4 * MIB : -1L);
+            pool.release(third);
+        }
+    }
+
+    /** Runs a dd with a {@code buffer}-byte buffer in {@code group}, and returns the group's memory.peak once it is empty. */
+    private static long peakOfADd(Cgroup group, long buffer) throws Exception {
+        try (TestChild dd = TestChild.spawn(group, "/bin/dd", "dd", "if=/dev/zero", "of=/dev/null", "bs=" + buffer, "count=1")) {
+            ExitRecord exit = dd.waitFor(Duration.ofSeconds(60));
+            assertThat(exit.code()).isEqualTo(ExitRecord.CLD_EXITED);
+            assertThat(exit.status()).isZero();
+        }
+        assertThat(group.awaitEmpty(Duration.ofSeconds(10))).isTrue();
+        return group.stats().memory().peakBytes();
     }
 
     @Test

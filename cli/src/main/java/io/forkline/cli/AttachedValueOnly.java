@@ -13,8 +13,8 @@ final class AttachedValueOnly implements CommandLine.IParameterPreprocessor {
     @Override
     public boolean preprocess(Stack<String> args, CommandLine.Model.CommandSpec commandSpec, CommandLine.Model.ArgSpec argSpec,
             Map<String, Object> info) {
-        Object separator = info.get("separator");
-        if (separator != null && !separator.toString().isEmpty()) return false; // --json=FILE: picocli takes FILE
+        // picocli says " " here when the next word is a word of its own, and "=" for --json=FILE.
+        if (commandSpec.parser().separator().equals(info.get("separator"))) return false; // picocli takes FILE
         argSpec.setValue(((CommandLine.Model.OptionSpec) argSpec).fallbackValue());
         return true;
     }

@@ -17,8 +17,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code forkline bench cgroup}: one job per /bin/true, each in a cgroup of its own, four ways
@@ -76,16 +77,18 @@ final class BenchCgroupCommand implements Callable<Integer> {
             + "acquire_p99_us, acquire_max_us, slow_path}.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     private final AtomicInteger names = new AtomicInteger();
 
     @Override
     public Integer call() throws Exception {
-        if (n <= 0) throw new ParameterException(new picocli.CommandLine(this), "--n must be > 0, got " + n);
-        if (rounds <= 0 || rounds > n) throw new ParameterException(new picocli.CommandLine(this), "--rounds must be 1.." + n);
-        if (burst < 0) throw new ParameterException(new picocli.CommandLine(this), "--burst must be >= 0, got " + burst);
-        for (int c : concurrency) {
-            if (c <= 0) throw new ParameterException(new picocli.CommandLine(this), "--concurrency values must be > 0, got " + c);
-        }
+        Errors.requireAtLeast(spec, "--n", n, 1);
+        Errors.requireRange(spec, "--rounds", rounds, 1, n);
+        Errors.requireAtLeast(spec, "--warmup", warmup, 0);
+        Errors.requireAtLeast(spec, "--burst", burst, 0);
+        Errors.requireAllAtLeast(spec, "--concurrency", concurrency, 1);
         String treeName = "forkline-bench-" + ProcessHandle.current().pid();
         if (withV1) {
             CgroupRoot root = CgroupRoot.forThisHost(treeName);

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code forkline bench heap}: the forkline spawn rate in a JVM with 256 MB of touched heap
@@ -32,14 +34,27 @@ final class BenchHeapCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "2", description = "Runs per heap size, alternating (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--heaps", split = ",", defaultValue = "256,6144", description = "Heap sizes in MB (default ${DEFAULT-VALUE}).")
+    @Option(names = "--heaps", split = ",", defaultValue = "256,6144",
+            description = "Heap sizes in MB, each at most this host's memory (default ${DEFAULT-VALUE}).")
     List<Integer> heaps;
 
     @Option(names = "--json", description = "Print a JSON array of {heap_mb, spawns_per_sec}.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        Errors.requireAtLeast(spec, "--n", n, 1);
+        Errors.requireAtLeast(spec, "--rounds", rounds, 1);
+        long memoryMb = HeapProbeCommand.physicalMemoryMb();
+        for (int heapMb : heaps) {
+            if (heapMb < 1 || heapMb > memoryMb) {
+                throw Errors.usage(spec, "--heaps values must be 1 to " + memoryMb + " (MB of this host's memory), got " + heapMb
+                        + " in '" + Errors.given(spec, "--heaps") + "'");
+            }
+        }
         Map<Integer, List<Double>> rates = new LinkedHashMap<>();
         heaps.forEach(h -> rates.put(h, new ArrayList<>()));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

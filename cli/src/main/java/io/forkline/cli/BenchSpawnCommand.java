@@ -4,8 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code forkline bench spawn}: spawn /bin/true and wait for it, n times per engine and
@@ -29,9 +33,9 @@ final class BenchSpawnCommand implements Callable<Integer> {
     @Option(names = "--concurrency", split = ",", defaultValue = "1,2,50", description = "Concurrency levels (default ${DEFAULT-VALUE}).")
     List<Integer> concurrency;
 
-    @Option(names = "--engines", split = ",", defaultValue = "forkline,processbuilder,c",
+    @Option(names = "--engines", split = ",", defaultValue = "forkline,processbuilder,c", converter = SpawnEngine.Converter.class,
             description = "Engines to run (default ${DEFAULT-VALUE}).")
-    List<String> engines;
+    List<SpawnEngine> engines;
 
     @Option(names = "--path", defaultValue = "/bin/true", description = "The program to spawn (default ${DEFAULT-VALUE}).")
     String path;
@@ -56,17 +60,21 @@ final class BenchSpawnCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON array of {engine, concurrency, n, spawns_per_sec, start_p50_us, start_p99_us, start_max_us}.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        if (n <= 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--n must be > 0, got " + n);
-        for (int c : concurrency) {
-            if (c <= 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--concurrency values must be > 0, got " + c);
+        Errors.requireAtLeast(spec, "--n", n, 1);
+        Errors.requireAllAtLeast(spec, "--concurrency", concurrency, 1);
+        Errors.requireRange(spec, "--rounds", rounds, 1, n);
+        Errors.requireAtLeast(spec, "--warmup", engineWarmup, 0);
+        Errors.requireRange(spec, "--open-fds", openFds, 0, SpawnEngine.openFdsAllowed());
+        Path program = Path.of(path);
+        if (!Files.isRegularFile(program) || !Files.isExecutable(program)) {
+            throw Errors.usage(spec, "--path must name an executable file (the C loop does not search PATH), got '" + path + "'");
         }
-        List<SpawnEngine> chosen = new ArrayList<>();
-        for (String name : engines) chosen.add(SpawnEngine.parse(name));
-        if (rounds <= 0 || rounds > n) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--rounds must be 1.." + n + ", got " + rounds);
-        }
+        List<SpawnEngine> chosen = List.copyOf(new java.util.LinkedHashSet<>(engines));
         int warmup = Math.min(n / 10 / rounds, 200);
         List<java.nio.channels.FileChannel> held = new ArrayList<>();
         try {

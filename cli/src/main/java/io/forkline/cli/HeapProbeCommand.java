@@ -8,7 +8,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The child side of {@code bench heap}, run in a JVM with a large enough -Xmx: touch the
@@ -27,8 +29,21 @@ final class HeapProbeCommand implements Callable<Integer> {
     /** Kept reachable until the measurement is done. */
     static volatile List<long[]> ballast;
 
+    @Spec
+    CommandSpec spec;
+
+    /** @return this host's physical memory in MB: the most heap a probe can touch */
+    static long physicalMemoryMb() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize() >> 20;
+        }
+        return Integer.MAX_VALUE;
+    }
+
     @Override
     public Integer call() throws Exception {
+        Errors.requireRange(spec, "--heap-mb", heapMb, 1, physicalMemoryMb());
+        Errors.requireAtLeast(spec, "--n", n, 1);
         List<long[]> chunks = new ArrayList<>();
         long bytes = (long) heapMb << 20;
         for (long done = 0; done < bytes; done += (long) CHUNK_LONGS * Long.BYTES) {

@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,8 +25,13 @@ public final class Main {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
-        // GNU parallel's rule: options end at the command, whose own options are its own.
+        // GNU parallel's rule, and env's: options end at the command, whose own options are its own.
         cli.getSubcommands().get("parallel").setStopAtPositional(true);
+        cli.getSubcommands().get("run").setStopAtPositional(true);
+        // After every subcommand is added: registerConverter reaches only the subcommands it finds.
+        cli.registerConverter(Duration.class, Durations.CONVERTER);
+        Errors errors = Errors.handler();
+        cli.setParameterExceptionHandler(errors).setExecutionExceptionHandler(errors).setExecutionStrategy(Errors.catchingErrors());
         return cli;
     }
 

@@ -281,7 +281,7 @@ final class ParallelCommand implements Callable<Integer> {
     }
 
     private CommandLine.ParameterException usage(String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
+        return Errors.usage(spec, message);
     }
 
     private static String hintFor(Exception e) {

@@ -15,27 +15,41 @@ import io.forkline.cgroup.LimitReport;
 import io.forkline.cgroup.Limits;
 import io.forkline.cgroup.SkippedLimit;
 import io.forkline.cgroup.Stats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code forkline run -- CMD ARGS...}: spawn one command with inherited stdio, wait, and exit
  * with its status (128 + signal when a signal ended it), as a shell would; 126 or 127 when it
- * cannot be started, 125 when its cgroup limits cannot be applied.
+ * cannot be started, 125 when its cgroup limits cannot be applied or forkline itself fails around
+ * the child, 2 for a bad command line.
  */
 @picocli.CommandLine.Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Runs a command with forkline and exits with its status; --json prints how it ended.")
+        exitCodeOnExecutionException = 125,
+        description = "Runs a command with forkline and exits with its status; --json reports how it ended, on stderr or in a file.")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--timeout", description = "SIGTERM after this long (ISO-8601 like PT10S, or 10s, 500ms), SIGKILL 2 s later.")
-    String timeout;
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "SIGTERM after this long (500ms, 10s, 1.5s, 2m, 1h, a number of seconds, or ISO-8601 like PT10S), "
+                    + "SIGKILL 2 s later.")
+    Duration timeout;
 
     @Option(names = "--cwd", description = "Working directory.")
     Path cwd;
@@ -60,61 +74,113 @@ final class RunCommand implements Callable<Integer> {
             description = "Controllers (memory, cpu, pids, io) whose limits are skipped, and reported, where unavailable.")
     List<String> optional = List.of();
 
-    @Option(names = "--json", description = "Print the exit as JSON on stdout after the command ends.")
-    boolean json;
+    @Option(names = "--json", paramLabel = "FILE", arity = "0..1", fallbackValue = STDERR, preprocessor = AttachedValueOnly.class,
+            description = "After the command ends, write how it ended as one JSON object: on stderr (--json), or to FILE "
+                    + "(--json=FILE, created or truncated before the command starts). Stdout stays the command's.")
+    String json;
+
+    /** --json without a file. */
+    private static final String STDERR = "-";
+
+    /** Where the --json report goes (stderr or the file), or null without --json. */
+    private PrintStream report;
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> argv;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        Command command = Command.of(argv);
-        if (cwd != null) command.cwd(cwd);
+        boolean ownGroup = !limits.isEmpty() || !optional.isEmpty();
+        if (ownGroup && cgroup != null) throw Errors.usage(spec, "--limit and --optional exclude --cgroup: they make a group of their own");
+        Command command;
+        try {
+            command = Command.of(argv);
+        } catch (IllegalArgumentException e) { // an empty argv[0]
+            throw Errors.usage(spec, e.getMessage());
+        }
+        if (cwd != null) {
+            if (!Files.isDirectory(cwd)) throw Errors.usage(spec, "--cwd must be a directory, got '" + cwd + "'");
+            command.cwd(cwd);
+        }
         for (String pair : env) {
             int eq = pair.indexOf('=');
-            if (eq <= 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--env wants NAME=value, got '" + pair + "'");
+            if (eq <= 0) throw Errors.usage(spec, "--env wants NAME=value, got '" + pair + "'");
             command.env(pair.substring(0, eq), pair.substring(eq + 1));
         }
-        if (timeout != null) command.timeout(parseDuration(timeout));
-        if (newSession) command.newSession();
-        if (cgroup != null) command.cgroup(cgroup);
-        if (!limits.isEmpty() || !optional.isEmpty()) {
-            if (cgroup != null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--limit and --cgroup exclude each other");
-            }
-            try {
-                return runInOwnGroup(command, parseLimits());
-            } catch (CgroupException e) {
-                // A limit that cannot be applied here, a malformed one, or no cgroup we may use.
-                System.err.println("forkline: " + e.getMessage());
-                return 125;
-            }
+        if (timeout != null) {
+            if (timeout.isZero()) throw Errors.usage(spec, "--timeout must be more than 0, got '" + Errors.given(spec, "--timeout") + "'");
+            command.timeout(timeout);
         }
-        try (Launcher launcher = Launcher.create()) {
-            return finish(launcher.spawn(command).waitFor(), null);
-        } catch (SpawnException e) {
-            return spawnFailed(e);
+        if (newSession) command.newSession();
+        if (cgroup != null) {
+            if (!Files.isRegularFile(cgroup.resolve("cgroup.controllers"))) {
+                throw Errors.usage(spec, "--cgroup must be a cgroup v2 directory (one with cgroup.controllers), got '" + cgroup + "'");
+            }
+            command.cgroup(cgroup);
+        }
+        Limits jobLimits = ownGroup ? parseLimits() : null;
+        report = openReport();
+        try {
+            if (ownGroup) {
+                try {
+                    return runInOwnGroup(command, jobLimits);
+                } catch (CgroupException e) {
+                    // A limit that cannot be applied here, or no cgroup we may use.
+                    System.err.println("forkline: " + e.getMessage());
+                    return 125;
+                }
+            }
+            try (Launcher launcher = Launcher.create()) {
+                return finish(launcher.spawn(command).waitFor(), null);
+            } catch (SpawnException e) {
+                return spawnFailed(e);
+            }
+        } finally {
+            if (report != null && report != System.err) report.close();
         }
     }
 
-    private Limits parseLimits() throws InvalidLimitException {
+    /** Opens --json=FILE now, as a shell opens a redirection: a file that cannot be written is refused before the command runs. */
+    private PrintStream openReport() {
+        if (json == null) return null;
+        if (json.equals(STDERR)) return System.err;
+        if (json.isEmpty()) throw Errors.usage(spec, "--json= needs a file name (or use --json alone for stderr)");
+        try {
+            return new PrintStream(Files.newOutputStream(Path.of(json)), false, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            String reason = e instanceof NoSuchFileException ? "no such directory"
+                    : e instanceof AccessDeniedException ? "permission denied"
+                    : e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getMessage();
+            throw Errors.usage(spec, "--json: cannot write '" + json + "': " + reason);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw Errors.usage(spec, "--json: '" + json + "' is not a file name: " + e.getReason());
+        }
+    }
+
+    /** @throws ParameterException for a malformed pair, a limit forkline does not set, or a value out of its range */
+    private Limits parseLimits() {
         Limits.Builder builder = Limits.builder();
         for (String pair : limits) {
             int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--limit wants FILE=VALUE, got '" + pair + "'");
-            }
+            if (eq <= 0) throw Errors.usage(spec, "--limit wants FILE=VALUE (e.g. pids.max=100), got '" + pair + "'");
             builder.set(pair.substring(0, eq), pair.substring(eq + 1));
         }
         for (String name : optional) {
             Controller controller = java.util.Arrays.stream(Controller.values())
                     .filter(c -> c.kernelName().equals(name))
                     .findFirst()
-                    .orElseThrow(() -> new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                            "--optional takes memory, cpu, pids or io, got '" + name + "'"));
+                    .orElseThrow(() -> Errors.usage(spec, "--optional takes memory, cpu, pids or io, got '" + name + "'"));
             builder.optional(controller);
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (InvalidLimitException e) {
+            throw Errors.usage(spec, "--limit: " + e.getMessage());
+        }
     }
 
     /**
@@ -127,7 +193,7 @@ final class RunCommand implements Callable<Integer> {
             Cgroup group = root.create("run-" + ProcessHandle.current().pid() + "-" + System.nanoTime(), jobLimits);
             try (Launcher launcher = Launcher.create()) {
                 for (AppliedLimit a : group.limits().applied()) {
-                    if (!json) System.err.println("forkline: " + a.limit() + " = " + a.requested() + " -> " + a.hierarchy() + " " + a.file());
+                    if (report == null) System.err.println("forkline: " + a.limit() + " = " + a.requested() + " -> " + a.hierarchy() + " " + a.file());
                 }
                 for (SkippedLimit skipped : group.limits().skipped()) System.err.println("forkline: " + skipped);
                 return finish(launcher.spawn(command.cgroup(group)).waitFor(), group.limits());
@@ -148,22 +214,19 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int finish(Exit exit, LimitReport limitReport) {
-        if (json) System.out.println(Json.object(json(exit, limitReport)));
+        if (report != null) {
+            report.println(Json.object(json(exit, limitReport)));
+            if (report.checkError()) { // PrintStream keeps the IOException to itself
+                System.err.println("forkline: cannot write the --json report to '" + json + "' (" + exit.describe() + ")");
+                return 125;
+            }
+        }
         return exit.statusCode();
     }
 
     private static int spawnFailed(SpawnException e) {
         System.err.println("forkline: " + e.getMessage());
         return e.errnoName().equals("EACCES") || e.errnoName().equals("ENOEXEC") ? 126 : 127;
-    }
-
-    static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
-        if (t.startsWith("p")) return Duration.parse(text);
-        if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-        if (t.endsWith("s")) return Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-        if (t.endsWith("m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-        throw new IllegalArgumentException("cannot read duration '" + text + "': use 500ms, 10s, 2m or PT10S");
     }
 
     static Map<String, Object> json(Exit exit) {

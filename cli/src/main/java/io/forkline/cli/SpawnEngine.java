@@ -123,10 +123,31 @@ enum SpawnEngine {
         return SpawnResult.of(engine.cliName(), concurrency, elapsed, latencies.sorted());
     }
 
+    /**
+     * The most {@code --open-fds} that leaves room below the soft fd limit for the JVM's own fds
+     * and the benchmark's pipes and pidfds.
+     */
+    static int openFdsAllowed() {
+        long limit = 1024;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            limit = os.getMaxFileDescriptorCount();
+        }
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, limit - 512));
+    }
+
     static SpawnEngine parse(String name) {
         for (SpawnEngine engine : values()) {
             if (engine.cliName().equals(name.trim().toLowerCase(java.util.Locale.ROOT))) return engine;
         }
-        throw new IllegalArgumentException("unknown engine '" + name + "': use forkline, processbuilder or c");
+        throw new picocli.CommandLine.TypeConversionException("unknown engine '" + name + "': use forkline, processbuilder or c");
+    }
+
+    /** For {@code --engines}: the engine's name in lower case. */
+    static final class Converter implements picocli.CommandLine.ITypeConverter<SpawnEngine> {
+        @Override
+        public SpawnEngine convert(String name) {
+            return parse(name);
+        }
     }
 }

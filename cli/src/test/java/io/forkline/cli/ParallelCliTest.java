@@ -157,7 +157,7 @@ class ParallelCliTest {
 
     @Test
     void aTimeoutKillsTheGrandchildrenToo() throws Exception {
-        CliHarness.Result r = inProcess("parallel", "-q", "--timeout", "PT0.3S", "--kill-grace", "PT0.1S", "sh", "-c", "sleep 1000 & echo $!; wait",
+        CliHarness.Result r = inProcess("parallel", "-q", "--timeout", "0.3s", "--kill-grace", "100ms", "sh", "-c", "sleep 1000 & echo $!; wait",
                 ":::", "1", "2");
         assertThat(r.code()).isEqualTo(2);
         for (String pid : r.stdout().lines().toList()) assertThat(gone(Long.parseLong(pid))).as("grandchild " + pid).isTrue();

@@ -2,12 +2,7 @@ package io.forkline.parallel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
-import io.forkline.cgroup.CgroupRoot;
-import io.forkline.cgroup.Controller;
-import io.forkline.cgroup.ControllerUnavailableException;
-import io.forkline.cgroup.Limits;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -225,30 +220,6 @@ class ParallelRunnerTest {
         assertThat(Files.readString(results.resolve("1/c/2/0/seq"))).isEqualTo("3");
     }
 
-    @Test
-    void withLimitsEveryJobHasACgroupOfItsOwnThatItsEndEmpties() throws Exception {
-        CgroupRoot probe = CgroupRoot.forThisHost(CGROUP_ROOT);
-        boolean pidsHere = probe.controller(Controller.PIDS).available();
-        probe.destroy(Duration.ofSeconds(5));
-        assumeThat(pidsHere).as("the pids controller on v2 or a v1 hierarchy").isTrue();
-        // The job says its v2 group and leaves a daemon behind in it.
-        List<String> script = sh("grep '^0::' /proc/self/cgroup; setsid sleep 1000 >/dev/null 2>&1 & echo $!");
-        Ran ran = run(jobs(script, List.of("1", "2", "3")).jobs(2).limits(Limits.builder().pidsMax(64).build(), false));
-        assertThat(ran.summary().succeeded()).isEqualTo(3);
-        assertThat(ran.summary().jobsWithStraysKilled()).isEqualTo(3);
-        List<String> lines = ran.stdout().lines().toList();
-        Set<String> groups = lines.stream().filter(l -> l.startsWith("0::")).collect(Collectors.toSet());
-        assertThat(groups).allMatch(g -> g.contains("/" + CGROUP_ROOT + "/job-"));
-        for (String pid : lines.stream().filter(l -> !l.startsWith("0::")).toList()) {
-            assertThat(gone(Long.parseLong(pid))).as("daemon %s", pid).isTrue();
-        }
-        for (JobResult job : ran.jobs()) {
-            assertThat(job.straysKilled()).isEqualTo(1);
-            assertThat(job.forkFailures()).isZero();
-        }
-        assertThat(leftoverCgroupRoots()).isEmpty();
-    }
-
     /** The run removes its cgroup subtree, in every hierarchy, when it ends. */
     static List<Path> leftoverCgroupRoots() {
         List<Path> left = new ArrayList<>();
@@ -257,25 +228,6 @@ class ParallelRunnerTest {
             if (Files.exists(p)) left.add(p);
         }
         return left;
-    }
-
-    @Test
-    void aLimitTheHostCannotApplyIsRefusedBeforeAnyJobUnlessBestEffort(@TempDir Path dir) throws Exception {
-        CgroupRoot probe = CgroupRoot.forThisHost(CGROUP_ROOT);
-        boolean memoryHere = probe.controller(Controller.MEMORY).available();
-        probe.destroy(Duration.ofSeconds(5));
-        assumeThat(memoryHere).as("a host where the memory controller cannot be driven (hybrid: it is on v1, which forkline never writes)")
-                .isFalse();
-        Limits limits = Limits.builder().memoryMax(64L << 20).pidsMax(32).build();
-        List<String> touch = sh("touch " + dir + "/ran-$1");
-        assertThatThrownBy(() -> run(jobs(touch, List.of("1")).limits(limits, false)))
-                .isInstanceOf(ControllerUnavailableException.class).hasMessageContaining("memory.max");
-        assertThat(Files.exists(dir.resolve("ran-1"))).isFalse();
-        assertThat(leftoverCgroupRoots()).isEmpty();
-        Ran ran = run(jobs(touch, List.of("1")).limits(limits, true));
-        assertThat(ran.summary().succeeded()).isEqualTo(1);
-        assertThat(ran.summary().skippedLimits()).singleElement().satisfies(s -> assertThat(s.limit()).isEqualTo("memory.max"));
-        assertThat(leftoverCgroupRoots()).isEmpty();
     }
 
     @Test

@@ -41,11 +41,19 @@ final class VmRun {
     private final Path dir;
     private final Path scripts;
     private final Duration limit;
+    private final String kernelSeries;
+    private final int cpus;
 
-    VmRun(Path dir, Path scripts, Duration limit) {
+    /**
+     * @param kernelSeries the guest kernel's series, as prepare.sh's FORKLINE_VM_KERNEL takes it: 6.1 or 6.12
+     * @param cpus the guest's CPUs
+     */
+    VmRun(Path dir, Path scripts, Duration limit, String kernelSeries, int cpus) {
         this.dir = dir;
         this.scripts = scripts;
         this.limit = limit;
+        this.kernelSeries = kernelSeries;
+        this.cpus = cpus;
     }
 
     /**
@@ -121,16 +129,20 @@ final class VmRun {
         args.add("--config=junit.jupiter.execution.timeout.default=" + TEST_TIMEOUT);
         args.add("--config=junit.jupiter.execution.timeout.threaddump.enabled=true");
         args.addAll(launcherArgs);
+        List<String> lines = new ArrayList<>();
         for (String a : args) {
-            // One argument per line, unquoted: refuse what an @argfile would split or unescape.
-            if (!a.matches("[^\\s\"'\\\\#]+")) throw new IllegalArgumentException("cannot pass to the guest JVM: " + a);
+            // One argument per line: refuse what an @argfile would split or unescape, and quote a
+            // '#' (a method selector's), which would begin a comment outside quotes.
+            if (!a.matches("[^\\s\"'\\\\]+")) throw new IllegalArgumentException("cannot pass to the guest JVM: " + a);
+            lines.add(a.contains("#") ? "\"" + a + "\"" : a);
         }
-        Files.write(out.resolve("java.args"), args);
+        Files.write(out.resolve("java.args"), lines);
 
         Duration quietWait = waitForQuiet();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         try (Launcher launcher = Launcher.create()) {
             Exit prepared = launcher.spawn(Command.of(scripts.resolve("prepare.sh").toString())
+                    .env("FORKLINE_VM_KERNEL", kernelSeries)
                     .stdin(Stdio.readFrom(Path.of("/dev/null")))
                     .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(PREPARE_LIMIT)).waitFor();
             if (!prepared.success()) {
@@ -138,7 +150,8 @@ final class VmRun {
             }
             long start = System.nanoTime();
             Exit exit = launcher.spawn(Command.of(scripts.resolve("boot.sh").toString(), "--out", out.toString(),
-                            "--java", java, "--mem", "2G", "--smp", "2")
+                            "--java", java, "--mem", "2G", "--smp", Integer.toString(cpus))
+                    .env("FORKLINE_VM_KERNEL", kernelSeries)
                     // qemu reads the serial console's input from stdin: give it none, never Surefire's channel.
                     .stdin(Stdio.readFrom(Path.of("/dev/null")))
                     .stdout(Stdio.writeTo(console)).stderr(Stdio.mergeIntoStdout())

@@ -211,6 +211,29 @@ public final class Fs {
         }
     }
 
+    /**
+     * Writes {@code value} to a file held open, in one write(2): for a cgroup file whose effect
+     * belongs to the open file itself, such as the reset of {@code memory.peak} (Linux 6.12),
+     * which only reads through the same fd see.
+     *
+     * @throws SyscallException from write, naming the path and the value written
+     */
+    public static void writeFd(int fd, String value, String shownAs) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+            long rc;
+            try {
+                rc = Shim.write(fd, arena.allocateFrom(JAVA_BYTE, bytes), bytes.length);
+            } catch (SyscallException e) {
+                throw Errors.syscall("write", e.errno(), shownAs, "value \"" + value.strip() + "\"");
+            }
+            if (rc != bytes.length) {
+                throw Errors.syscall("write", Errno.EINVAL, shownAs,
+                        "short write of \"" + value.strip() + "\": " + rc + " of " + bytes.length + " bytes");
+            }
+        }
+    }
+
     /** fstatfs: the filesystem type and mount flags of {@code fd}. */
     public static FsInfo fstatfs(int fd, String shownAs) throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {

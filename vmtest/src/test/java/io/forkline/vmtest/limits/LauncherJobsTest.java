@@ -19,6 +19,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Test;
  * and a {@link CgroupPool} that recycles its one group after jobs that set every limit this host
  * can apply (memory, cpu, pids and io on v2; cpu and pids in their v1 hierarchies on a hybrid
  * host), had forks refused, and were OOM-killed: the next job in the same group finds every limit
- * file back at its default and its counters at zero.
+ * file back at its default and its counters at zero, and reports its own memory peak where the
+ * kernel resets memory.peak per fd (Linux 6.12), none before.
  */
 class LauncherJobsTest extends ControllerTest {
     private static final long MIB = 1 << 20;
@@ -132,8 +134,57 @@ class LauncherJobsTest extends ControllerTest {
             assertThat(next.limitFiles()).containsEntry("memory.max", "max").containsEntry("memory.swap.max", "max");
             assertThat(next.exit().cgroupStats().memory().oomKills()).as("the OOM kill was the last job's").isZero();
             assertThat(next.exit().cgroupStats().memory().events()).containsEntry("max", 0L);
-            assertThat(next.exit().cgroupStats().memory().peakBytes()).as("unknown after reuse, never the last job's").isEqualTo(-1);
+            long peak = next.exit().cgroupStats().memory().peakBytes();
+            if (kernelResetsMemoryPeak(next.group())) {
+                assertThat(peak).as("the next job's own peak (a shell), not the OOM-killed job's 32 MiB").isBetween(1L, 8 * MIB);
+            } else {
+                assertThat(peak).as("unknown after reuse, never the last job's").isEqualTo(-1);
+            }
         }
+    }
+
+    @Test
+    void aPooledJobReportsItsOwnMemoryPeakWhereTheKernelCanResetIt() throws Exception {
+        require(Controller.MEMORY);
+        try (CgroupPool pool = CgroupPool.builder(root).capacity(1).lowWaterMark(0).fillNow(false).build();
+                Launcher pooled = Launcher.builder().cgroupPool(pool).build()) {
+            awaitFirstFill(pool);
+            JobPeak a = peakOfAPooledDd(pooled, 48 * MIB);
+            assertThat(a.peak()).as("job A, a dd with a 48 MiB buffer, in a fresh group").isGreaterThanOrEqualTo(48 * MIB);
+
+            JobPeak b = peakOfAPooledDd(pooled, 4 * MIB);
+            assertThat(b.group()).as("job B reuses job A's group").isEqualTo(a.group());
+            if (kernelResetsMemoryPeak(b.group())) {
+                assertThat(b.peak()).as("job B's own peak, a dd with a 4 MiB buffer, well under job A's 48 MiB")
+                        .isBetween(4 * MIB, 24 * MIB);
+            } else {
+                assertThat(b.peak()).as("no per-fd reset of memory.peak before Linux 6.12: unknown, never job A's").isEqualTo(-1);
+            }
+            assertThat(b.pidsPeak()).as("no kernel resets pids.peak").isEqualTo(-1);
+            assertThat(pool.slowPathCount()).isZero();
+            assertThat(pool.removedCount()).isZero();
+        }
+    }
+
+    private record JobPeak(String group, long peak, long pidsPeak) {}
+
+    /** A pooled job that prints its v2 group, then becomes a dd with a {@code buffer}-byte buffer. */
+    private static JobPeak peakOfAPooledDd(Launcher pooled, long buffer) throws Exception {
+        Exit exit = pooled.spawn(Command.of("sh", "-c", "sed -n 's/^0:://p' /proc/self/cgroup; "
+                        + "exec dd if=/dev/zero of=/dev/null bs=" + buffer + " count=1 2>/dev/null")
+                .cgroupLimits(Limits.NONE).stdout(Stdio.capture(4096)).timeout(WAIT)).waitFor();
+        assertThat(exit.success()).as(exit.describe()).isTrue();
+        String group = Path.of(exit.stdout().text().strip()).getFileName().toString();
+        return new JobPeak(group, exit.cgroupStats().memory().peakBytes(), exit.cgroupStats().pids().peak());
+    }
+
+    /**
+     * The kernel's own answer, independent of forkline's detection: cgroup_file_mode makes
+     * memory.peak writable (0644) exactly where it has a write handler, the per-fd reset of Linux 6.12.
+     */
+    private boolean kernelResetsMemoryPeak(String group) throws Exception {
+        Path peak = root.controller(Controller.MEMORY).directory().resolve(group).resolve("memory.peak");
+        return Files.getPosixFilePermissions(peak).contains(PosixFilePermission.OWNER_WRITE);
     }
 
     /** What a job saw of its own group: the group's name, its limit files while the job ran, and how it ended. */
