@@ -28,7 +28,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code forkline bench parallel} (issue 11): one job list through several job runners, each a
@@ -233,20 +232,31 @@ final class BenchParallelCommand implements Callable<Integer> {
         }
     }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** A runner that failed or did not run every job: the measurement is void. */
+    static final class RunFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        RunFailedException(String message) {
+            super(message);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        picocli.CommandLine self = new picocli.CommandLine(this);
-        if (n <= 0) throw new ParameterException(self, "--n must be > 0, got " + n);
-        if (files <= 0) throw new ParameterException(self, "--files must be > 0, got " + files);
-        if (rounds <= 0) throw new ParameterException(self, "--rounds must be > 0, got " + rounds);
-        if (jobs <= 0) throw new ParameterException(self, "--jobs must be > 0, got " + jobs);
+        Errors.requireAtLeast(spec, "--n", n, 1);
+        Errors.requireAtLeast(spec, "--files", files, 1);
+        Errors.requireAtLeast(spec, "--rounds", rounds, 1);
+        Errors.requireAtLeast(spec, "--jobs", jobs, 1);
         List<Runner> runners = new ArrayList<>();
         for (String name : runnerNames) {
             Runner r;
             try {
                 r = Runner.parse(name);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(self, e.getMessage(), e);
+                throw Errors.usage(spec, e.getMessage());
             }
             if (!runners.contains(r)) runners.add(r);
         }
@@ -256,7 +266,7 @@ final class BenchParallelCommand implements Callable<Integer> {
                     + "skipping the gnu-parallel runner");
             runners.remove(Runner.GNU_PARALLEL);
         }
-        if (runners.isEmpty()) throw new ParameterException(self, "no runner left to measure");
+        if (runners.isEmpty()) throw Errors.usage(spec, "no runner left to measure");
         Path xargs = onPath("xargs").orElseThrow(() -> new IOException("xargs is not on the PATH (Debian: findutils)"));
         Path gzip = onPath("gzip").orElseThrow(() -> new IOException("gzip is not on the PATH"));
 
@@ -267,6 +277,9 @@ final class BenchParallelCommand implements Callable<Integer> {
                 Tools tools = new Tools(forklineCommand(), xargs, gnuParallel, gzip, ownCpu);
                 List<Result> results = measure(launcher, tools, runners, work);
                 report(results, runners);
+            } catch (RunFailedException e) {
+                System.err.println("forkline bench parallel: " + e.getMessage());
+                return 1;
             } finally {
                 Files.deleteIfExists(ownCpu);
             }
@@ -363,25 +376,25 @@ final class BenchParallelCommand implements Callable<Integer> {
                         .timeout(RUN_TIMEOUT))
                 .waitFor();
         String what = runner.label(jobs) + " on " + workload.label;
-        String output = exit.stdout().text() + exit.stderr().text();
-        if (!exit.success()) throw new IllegalStateException("forkline-owncpu running " + what + " " + exit.describe() + ": " + output);
+        String output = tail(exit.stdout().text() + exit.stderr().text());
+        if (!exit.success()) throw new RunFailedException("forkline-owncpu running " + what + " " + exit.describe() + ": " + output);
         Measurement m = Measurement.parse(Files.readString(reportFile));
         Files.delete(reportFile);
         if (m.exitCode() != 0) {
-            throw new IllegalStateException(what + " " + (m.signal() != 0 ? "was killed by signal " + m.signal() : "exited " + m.exitCode())
+            throw new RunFailedException(what + " " + (m.signal() != 0 ? "was killed by signal " + m.signal() : "exited " + m.exitCode())
                     + ": " + output);
         }
         if (runner.isForkline()) {
             Matcher summary = FORKLINE_SUMMARY.matcher(exit.stderr().text());
             if (!summary.find() || Integer.parseInt(summary.group(1)) != count || Integer.parseInt(summary.group(2)) != count) {
-                throw new IllegalStateException(what + " did not report " + count + " jobs succeeded: " + output);
+                throw new RunFailedException(what + " did not report " + count + " jobs succeeded: " + output);
             }
             List<Path> left = leftoverGroups(m.pid());
-            if (!left.isEmpty()) throw new IllegalStateException(what + " left cgroups behind: " + left);
+            if (!left.isEmpty()) throw new RunFailedException(what + " left cgroups behind: " + left);
         }
         if (workload == Workload.GZIP) {
             long gzipped = countGzipped(filesDir);
-            if (gzipped != count) throw new IllegalStateException(what + " made " + gzipped + " .gz files, not " + count + ": " + output);
+            if (gzipped != count) throw new RunFailedException(what + " made " + gzipped + " .gz files, not " + count + ": " + output);
         }
         return m;
     }
@@ -442,6 +455,12 @@ final class BenchParallelCommand implements Callable<Integer> {
 
     private static Optional<Result> find(List<Result> all, Runner runner, Workload workload) {
         return all.stream().filter(o -> o.runner() == runner && o.workload() == workload).findFirst();
+    }
+
+    /** The end of a runner's output, for an error message: where it says what went wrong. */
+    private static String tail(String output) {
+        String trimmed = output.strip();
+        return trimmed.length() <= 2000 ? trimmed : "..." + trimmed.substring(trimmed.length() - 2000);
     }
 
     static long median(long[] values) {

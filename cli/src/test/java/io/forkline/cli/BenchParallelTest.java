@@ -115,7 +115,7 @@ class BenchParallelTest {
         assertThat((String) badRunner[2]).contains("unknown runner 'make'");
         Object[] badFiles = cli("bench", "parallel", "--files", "0");
         assertThat(badFiles[0]).isNotEqualTo(0);
-        assertThat((String) badFiles[2]).contains("--files must be > 0");
+        assertThat((String) badFiles[2]).contains("--files must be 1 or more");
     }
 
     private static String field(String body, String key) {
