@@ -212,7 +212,8 @@ final class BenchParallelCommand implements Callable<Integer> {
     }
 
     /** One runner on one workload: the median of its rounds. */
-    record Result(Runner runner, Workload workload, int jobs, long wallNanos, long ownCpuMicros, long childrenCpuMicros) {
+    record Result(Runner runner, Workload workload, int jobs, long wallNanos, long ownCpuMicros, long childrenCpuMicros,
+            long[] roundWallNanos) {
         double jobsPerSecond() {
             return jobs * 1e9 / wallNanos;
         }
@@ -342,6 +343,8 @@ final class BenchParallelCommand implements Callable<Integer> {
                     if (!json) System.err.printf(Locale.ROOT, "round %d: %s on %s (%d jobs)...%n", round, runner.label(jobs), workload.label,
                             jobCounts.get(workload));
                     Measurement m = run(launcher, tools, runner, workload, lists.get(workload), jobCounts.get(workload), filesDir, work);
+                    if (!json) System.err.printf(Locale.ROOT, "  %.0f jobs/s, runner CPU %.0f us/job%n",
+                            jobCounts.get(workload) * 1e9 / m.wallNanos(), m.ownCpuMicros() / (double) jobCounts.get(workload));
                     runs.computeIfAbsent(runner.id + "/" + workload.id, k -> new ArrayList<>()).add(m);
                 }
             }
@@ -350,10 +353,10 @@ final class BenchParallelCommand implements Callable<Integer> {
         for (Workload workload : Workload.values()) {
             for (Runner runner : runners) {
                 List<Measurement> ms = runs.get(runner.id + "/" + workload.id);
-                results.add(new Result(runner, workload, jobCounts.get(workload),
-                        median(ms.stream().mapToLong(Measurement::wallNanos).toArray()),
+                long[] walls = ms.stream().mapToLong(Measurement::wallNanos).toArray();
+                results.add(new Result(runner, workload, jobCounts.get(workload), median(walls),
                         median(ms.stream().mapToLong(Measurement::ownCpuMicros).toArray()),
-                        median(ms.stream().mapToLong(Measurement::childrenCpuMicros).toArray())));
+                        median(ms.stream().mapToLong(Measurement::childrenCpuMicros).toArray()), walls));
             }
         }
         return results;
@@ -407,13 +410,15 @@ final class BenchParallelCommand implements Callable<Integer> {
             return;
         }
         Table table = new Table("runner", "workload", "jobs", "jobs/s", "vs xargs", "vs GNU parallel", "runner CPU us/job",
-                "jobs CPU us/job", "wall s");
+                "jobs CPU us/job", "wall s", "jobs/s by round");
         for (Result r : results) {
             table.row(r.runner().label(jobs), r.workload().label, r.jobs(), String.format(Locale.ROOT, "%.0f", r.jobsPerSecond()),
                     ratio(r, results, Runner.XARGS), ratio(r, results, Runner.GNU_PARALLEL),
                     String.format(Locale.ROOT, "%.1f", r.runnerCpuMicrosPerJob()),
                     String.format(Locale.ROOT, "%.1f", r.childrenCpuMicros() / (double) r.jobs()),
-                    String.format(Locale.ROOT, "%.3f", r.wallNanos() / 1e9));
+                    String.format(Locale.ROOT, "%.3f", r.wallNanos() / 1e9),
+                    String.join(" ", Arrays.stream(r.roundWallNanos()).mapToObj(w -> String.format(Locale.ROOT, "%.0f", r.jobs() * 1e9 / w))
+                            .toList()));
         }
         System.out.print(table);
         System.out.printf(Locale.ROOT, "medians of %d round%s at -j %d; jobs/s counts the whole runner process, start-up included%n",
