@@ -191,8 +191,8 @@ final class BenchParallelCommand implements Callable<Integer> {
     record Tools(List<String> forkline, Path xargs, Optional<Path> gnuParallel, Path gzip, Path ownCpu) {}
 
     /** What forkline-owncpu reported for one run of a runner. */
-    record Measurement(int pid, long wallNanos, long ownCpuMicros, long childrenCpuMicros, long treeCpuMicros, int exitCode,
-            int signal) {
+    record Measurement(int pid, long wallNanos, long ownCpuMicros, long childrenCpuMicros, long treeCpuMicros, int clockTicks,
+            int exitCode, int signal, long otherCpuMicros) {
         static Measurement parse(String line) {
             Map<String, String> values = new HashMap<>();
             for (String pair : line.trim().split("\\s+")) {
@@ -204,10 +204,26 @@ final class BenchParallelCommand implements Callable<Integer> {
                         Long.parseLong(values.get("own_user_us")) + Long.parseLong(values.get("own_sys_us")),
                         Long.parseLong(values.get("children_user_us")) + Long.parseLong(values.get("children_sys_us")),
                         Long.parseLong(values.get("tree_user_us")) + Long.parseLong(values.get("tree_sys_us")),
-                        Integer.parseInt(values.get("exit_code")), Integer.parseInt(values.get("signal")));
+                        Integer.parseInt(values.get("clk_tck")), Integer.parseInt(values.get("exit_code")),
+                        Integer.parseInt(values.get("signal")), -1);
             } catch (NumberFormatException e) {
                 throw new IllegalStateException("forkline-owncpu reported something unexpected: " + line, e);
             }
+        }
+
+        /**
+         * @param busyTicks the host's busy CPU time over the run, from /proc/stat
+         * @return this measurement with the CPU that other processes used meanwhile: the host's
+         *     busy time less the runner's and its jobs'
+         */
+        Measurement withHostBusy(long busyTicks) {
+            long others = Math.max(0, busyTicks * 1_000_000L / clockTicks - treeCpuMicros);
+            return new Measurement(pid, wallNanos, ownCpuMicros, childrenCpuMicros, treeCpuMicros, clockTicks, exitCode, signal, others);
+        }
+
+        /** @return how many cores other processes kept busy on average during the run */
+        double otherCores() {
+            return otherCpuMicros * 1000.0 / wallNanos;
         }
     }
 
@@ -235,6 +251,9 @@ final class BenchParallelCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** For every timed run, the cores that other load (other processes, hypervisor steal) kept busy meanwhile. */
+    private final List<Double> otherLoads = new ArrayList<>();
 
     /** A runner that failed or did not run every job: the measurement is void. */
     static final class RunFailedException extends Exception {
@@ -343,9 +362,10 @@ final class BenchParallelCommand implements Callable<Integer> {
                     if (!json) System.err.printf(Locale.ROOT, "round %d: %s on %s (%d jobs)...%n", round, runner.label(jobs), workload.label,
                             jobCounts.get(workload));
                     Measurement m = run(launcher, tools, runner, workload, lists.get(workload), jobCounts.get(workload), filesDir, work);
-                    if (!json) System.err.printf(Locale.ROOT, "  %.0f jobs/s, runner CPU %.0f us/job%n",
-                            jobCounts.get(workload) * 1e9 / m.wallNanos(), m.ownCpuMicros() / (double) jobCounts.get(workload));
+                    if (!json) System.err.printf(Locale.ROOT, "  %.0f jobs/s, runner CPU %.0f us/job; other load %.2f cores%n",
+                            jobCounts.get(workload) * 1e9 / m.wallNanos(), m.ownCpuMicros() / (double) jobCounts.get(workload), m.otherCores());
                     runs.computeIfAbsent(runner.id + "/" + workload.id, k -> new ArrayList<>()).add(m);
+                    otherLoads.add(m.otherCores());
                 }
             }
         }
@@ -370,6 +390,7 @@ final class BenchParallelCommand implements Callable<Integer> {
         Path reportFile = work.resolve("owncpu.report");
         List<String> argv = new ArrayList<>(List.of(tools.ownCpu().toString(), reportFile.toString()));
         argv.addAll(runner.argv(tools, jobs, list, command));
+        long busyBefore = hostBusyTicks();
         Exit exit = launcher.spawn(Command.of(argv)
                         .cwd(work)
                         .stdin(Stdio.readFrom(Path.of("/dev/null")))
@@ -378,10 +399,11 @@ final class BenchParallelCommand implements Callable<Integer> {
                         .newProcessGroup()
                         .timeout(RUN_TIMEOUT))
                 .waitFor();
+        long busy = hostBusyTicks() - busyBefore;
         String what = runner.label(jobs) + " on " + workload.label;
         String output = tail(exit.stdout().text() + exit.stderr().text());
         if (!exit.success()) throw new RunFailedException("forkline-owncpu running " + what + " " + exit.describe() + ": " + output);
-        Measurement m = Measurement.parse(Files.readString(reportFile));
+        Measurement m = Measurement.parse(Files.readString(reportFile)).withHostBusy(busy);
         Files.delete(reportFile);
         if (m.exitCode() != 0) {
             throw new RunFailedException(what + " " + (m.signal() != 0 ? "was killed by signal " + m.signal() : "exited " + m.exitCode())
@@ -423,6 +445,9 @@ final class BenchParallelCommand implements Callable<Integer> {
         System.out.print(table);
         System.out.printf(Locale.ROOT, "medians of %d round%s at -j %d; jobs/s counts the whole runner process, start-up included%n",
                 rounds, rounds == 1 ? "" : "s", jobs);
+        System.out.printf(Locale.ROOT, "other load during the timed runs (other processes, hypervisor steal): mean %.2f cores, max %.2f%n",
+                otherLoads.stream().mapToDouble(Double::doubleValue).average().orElse(0),
+                otherLoads.stream().mapToDouble(Double::doubleValue).max().orElse(0));
         if (!runners.contains(Runner.GNU_PARALLEL) && runnerNames.stream().anyMatch(s -> s.trim().equalsIgnoreCase("gnu-parallel"))) {
             System.out.println("GNU parallel: not installed, skipped (scripts/setup.sh installs it)");
         }
@@ -460,6 +485,17 @@ final class BenchParallelCommand implements Callable<Integer> {
 
     private static Optional<Result> find(List<Result> all, Runner runner, Workload workload) {
         return all.stream().filter(o -> o.runner() == runner && o.workload() == workload).findFirst();
+    }
+
+    /** The host's busy CPU time so far, in clock ticks: every CPU's time less idle and iowait (/proc/stat). */
+    static long hostBusyTicks() throws IOException {
+        String[] fields = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+        long busy = 0;
+        // cpu user nice system idle iowait irq softirq steal [guest guest_nice, already inside user and nice]
+        for (int i = 1; i <= 8 && i < fields.length; i++) {
+            if (i != 4 && i != 5) busy += Long.parseLong(fields[i]);
+        }
+        return busy;
     }
 
     /** The end of a runner's output, for an error message: where it says what went wrong. */
