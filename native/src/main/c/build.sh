@@ -2,6 +2,7 @@
 # Builds the native side of forkline with the machine's cc, warnings as errors, into
 # $1/META-INF/native/linux-<arch>/ so that the jar carries exactly what the tests ran against:
 #   *.c             -> libforkline.so      (the shim, loaded through FFM: forkline.c and its siblings)
+#                      libforkline.so.sha256 (its SHA-256 in hex: the name of its extracted copy)
 #   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`,
 #                                          the own-CPU meter of `bench parallel`)
 set -eu
@@ -19,6 +20,13 @@ warn="-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-pr
 $cc $warn -O2 -g -fPIC -shared -fvisibility=hidden -D_GNU_SOURCE \
     -o "$out/libforkline.so.tmp" "$src"/*.c -lpthread
 mv "$out/libforkline.so.tmp" "$out/libforkline.so"
+# Its SHA-256, so that NativeLibrary can name its extracted copy by content without hashing it at
+# every start. Without sha256sum there is no such file, and the library is extracted every time.
+if command -v sha256sum >/dev/null 2>&1; then
+  sha256sum "$out/libforkline.so" | cut -d ' ' -f 1 > "$out/libforkline.so.sha256"
+else
+  rm -f "$out/libforkline.so.sha256"
+fi
 for tool in "$src"/tools/*.c; do
   [ -e "$tool" ] || continue
   name="forkline-$(basename "$tool" .c)"

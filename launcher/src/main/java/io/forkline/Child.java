@@ -32,7 +32,7 @@ public final class Child {
     static final Duration CAPTURE_DRAIN = Duration.ofSeconds(1);
     /** How often a platform thread blocked in waitFor looks at its interrupt flag. */
     private static final long DIRECT_WAIT_SLICE_MS = 100;
-    private static final System.Logger LOG = System.getLogger(Child.class.getName());
+    private static final LazyLogger LOG = new LazyLogger(Child.class);
 
     private final Launcher launcher;
     private final EventLoop loop;

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * stragglers to die. A group the caller gave is left as it is.
  */
 final class JobCgroup {
-    private static final System.Logger LOG = System.getLogger(JobCgroup.class.getName());
+    private static final LazyLogger LOG = new LazyLogger(JobCgroup.class);
     /** How long a job's end waits for its killed stragglers to die. */
     private static final Duration STRAGGLER_TIMEOUT = Duration.ofSeconds(10);
 

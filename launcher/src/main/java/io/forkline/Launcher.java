@@ -33,6 +33,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import jdk.jfr.FlightRecorder;
 
 /**
  * Starts children and reaps them.
@@ -183,8 +184,11 @@ public final class Launcher implements AutoCloseable {
 
     private Child spawnOpen(Command command) throws SpawnException {
         List<String> argv = command.argv();
-        SpawnEvent event = new SpawnEvent();
-        event.begin();
+        // Loading a JFR event class sets up JFR's event machinery, tens of milliseconds that a
+        // one-spawn CLI would pay at start-up; so spawns are events once JFR has been started in
+        // this JVM (-XX:StartFlightRecording, jcmd JFR.start, a Recording), not before.
+        SpawnEvent event = FlightRecorder.isInitialized() ? new SpawnEvent() : null;
+        if (event != null) event.begin();
         StdioPlan plan = null;
         int[] slots = null;
         JobCgroup job = null;
@@ -233,7 +237,7 @@ public final class Launcher implements AutoCloseable {
             if (placement == CgroupPlacement.MIGRATED) migrate(child, command);
             adopt(child);
             if (command.timeoutValue() != null) child.scheduleTimeout(command.timeoutValue(), command.killGraceValue());
-            if (event.shouldCommit()) {
+            if (event != null && event.shouldCommit()) {
                 event.executable = path;
                 event.pid = child.pid();
                 event.fallback = spawned.usedFallback();
@@ -253,7 +257,7 @@ public final class Launcher implements AutoCloseable {
                         : e.errno() == Errno.ESRCH ? SpawnStep.KILLED_AT_BIRTH_TEXT : null;
                 e = Errors.syscall("clone3(CLONE_INTO_CGROUP)", e.errno(), group.toString(), why);
             }
-            if (event.shouldCommit()) {
+            if (event != null && event.shouldCommit()) {
                 event.executable = argv.get(0);
                 event.failure = e.getMessage();
                 event.commit();

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /** Hands each chunk to an {@link OutputListener} as a read-only view of the loop's buffer. */
 final class ListenerSink implements OutputPipe.Sink {
-    private static final System.Logger LOG = System.getLogger(ListenerSink.class.getName());
+    private static final LazyLogger LOG = new LazyLogger(ListenerSink.class);
     private final OutputListener listener;
     private final Runnable ended;
 

@@ -10,7 +10,9 @@ import jdk.jfr.StackTrace;
 /**
  * One JFR event per spawn, from the call to {@link Launcher#spawn(Command)} until it returns:
  * record with {@code -XX:StartFlightRecording} or {@code jcmd <pid> JFR.start} and look for
- * {@code io.forkline.Spawn} to see where spawn time goes under load. Disabled, it costs a
+ * {@code io.forkline.Spawn} to see where spawn time goes under load. Until JFR is started in
+ * the JVM this class is not even loaded (loading an event class costs tens of milliseconds of
+ * JFR set-up), so the first spawn after JFR starts loads it; after that, disabled, it costs a
  * flag check.
  */
 @Name("io.forkline.Spawn")

@@ -39,6 +39,9 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
                 } catch (SpawnException expected) {
                     assertThat(expected).hasMessageContaining("ENOENT");
                 }
+                // The JDK's SecureRandom, behind every temporary file's name (@TempDir too), keeps
+                // /dev/random and /dev/urandom open from its first use.
+                java.nio.file.Files.delete(java.nio.file.Files.createTempFile("forkline-warm-up", ""));
             } catch (Exception e) {
                 throw new IllegalStateException("warm-up failed", e);
             }

@@ -121,10 +121,18 @@ final class TestTree implements AutoCloseable {
         if (warm) return;
         warm = true;
         // The class path opens its jars lazily, each on the first lookup that reaches it, so a
-        // jar first needed inside a test would count as a leaked fd. (One run saw two extra fds
-        // in CgroupRootTest that no rerun showed; this is the likeliest cause, not a proven one.)
-        // Looking up a resource that no jar has opens them all now.
+        // jar first needed inside a test would count as a leaked fd. Looking up a resource that
+        // no jar has opens them all now.
         ClassLoader.getSystemClassLoader().getResource("io/forkline/cgroup/no-such-resource");
+        // The JDK's SecureRandom, behind every temporary file's name (@TempDir too), keeps
+        // /dev/random and /dev/urandom open from its first use: the two extra fds CgroupRootTest
+        // once saw, and always sees now that the native library is no longer extracted to a
+        // temporary file (which used to make the first one).
+        try {
+            Files.delete(Files.createTempFile("forkline-warm-up", ""));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         try {
             CgroupRoot.open(Path.of("/proc")).close();
             throw new AssertionError("/proc is not a cgroup");

@@ -1,6 +1,9 @@
 package io.forkline.cli;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,9 +12,22 @@ import picocli.CommandLine.Command;
         name = "forkline",
         mixinStandardHelpOptions = true,
         version = "forkline 0.1.0",
-        description = "Start processes on Linux at container scale, from the JVM.",
-        subcommands = {RunCommand.class, ParallelCommand.class, Main.Bench.class, DoctorCommand.class})
+        description = "Start processes on Linux at container scale, from the JVM.")
 public final class Main {
+    /**
+     * The subcommands, in the order {@code --help} lists them. picocli reads a command's
+     * annotations by reflection when the command is added, most of the CLI's own start-up time,
+     * so {@link #main} adds only the one it runs.
+     */
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = new LinkedHashMap<>();
+
+    static {
+        SUBCOMMANDS.put("run", RunCommand::new);
+        SUBCOMMANDS.put("parallel", ParallelCommand::new);
+        SUBCOMMANDS.put("bench", Bench::new);
+        SUBCOMMANDS.put("doctor", DoctorCommand::new);
+    }
+
     private Main() {}
 
     /** The {@code bench} group. */
@@ -23,11 +39,25 @@ public final class Main {
                 HeapProbeCommand.class})
     static final class Bench {}
 
+    /** @return the whole command line, every subcommand in it */
     static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        return commandLine(null);
+    }
+
+    /**
+     * @param first the first word of the command line
+     * @return the command line with only that subcommand when {@code first} names one, else with all of them
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine cli = new CommandLine(new Main());
+        SUBCOMMANDS.forEach((name, command) -> {
+            if (first == null || !SUBCOMMANDS.containsKey(first) || first.equals(name)) cli.addSubcommand(name, command.get());
+        });
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
         // GNU parallel's rule, and env's: options end at the command, whose own options are its own.
-        cli.getSubcommands().get("parallel").setStopAtPositional(true);
-        cli.getSubcommands().get("run").setStopAtPositional(true);
+        for (String name : new String[] {"run", "parallel"}) {
+            if (cli.getSubcommands().containsKey(name)) cli.getSubcommands().get(name).setStopAtPositional(true);
+        }
         // After every subcommand is added: registerConverter reaches only the subcommands it finds.
         cli.registerConverter(Duration.class, Durations.CONVERTER);
         Errors errors = Errors.handler();
@@ -37,6 +67,6 @@ public final class Main {
 
     /** @param args the command line */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length == 0 ? null : args[0]).execute(args));
     }
 }

@@ -214,6 +214,32 @@ class CliTest {
     }
 
     @Test
+    void mainBuildsOnlyTheSubcommandItRuns() {
+        assertThat(Main.commandLine("run").getSubcommands().keySet()).containsExactly("run");
+        assertThat(Main.commandLine("bench").getSubcommands().get("bench").getSubcommands()).containsKeys("spawn", "heap-probe");
+        assertThat(Main.commandLine("--help").getSubcommands().keySet()).containsExactly("run", "parallel", "bench", "doctor");
+        assertThat(Main.commandLine(null).getSubcommands().keySet()).containsExactly("run", "parallel", "bench", "doctor");
+        assertThat(Main.commandLine("run").getSubcommands().get("run").getCommandSpec().qualifiedName(" ")).isEqualTo("forkline run");
+    }
+
+    @Test
+    void everyAotTrainingCommandStillTakesItsPath() {
+        for (AotTraining.Command command : AotTraining.COMMANDS) {
+            PrintStream out = System.out;
+            PrintStream err = System.err;
+            ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+            try {
+                System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+                assertThat(AotTraining.run(command)).as(command.args() + ": " + stderr).isEqualTo(command.status());
+            } finally {
+                System.setOut(out);
+                System.setErr(err);
+            }
+        }
+    }
+
+    @Test
     void doctorDescribesTheHost() {
         Object[] result = cli("doctor");
         assertThat(result[0]).isEqualTo(0);

@@ -20,7 +20,8 @@ import java.util.Locale;
  * Loads {@code libforkline.so} once and links downcalls to it: the only class in forkline that
  * makes restricted calls, and so the one place that suppresses their warning.
  *
- * <p>The library is taken from the classpath at {@code META-INF/native/linux-<arch>/}. Calls that
+ * <p>The library is taken from the classpath at {@code META-INF/native/linux-<arch>/}; from a jar,
+ * through its cached copy ({@link LibraryCache}). Calls that
  * never block are linked with {@link Linker.Option#critical(boolean)} to skip the thread-state
  * transition; calls that may block (spawn, epoll_wait, poll, open) are not, so that they never
  * hold up a safepoint.
@@ -50,6 +51,11 @@ final class NativeLibrary {
         return LINKER.downcallHandle(symbol(name), descriptor);
     }
 
+    /** Checks that the library has these symbols, for downcalls that are linked on first use. */
+    static void requireSymbols(String... names) {
+        for (String name : names) symbol(name);
+    }
+
     private static MemorySegment symbol(String name) {
         return LOOKUP.find(name).orElseThrow(() -> new UnsupportedOperationException(
                 "libforkline.so from " + SOURCE + " lacks the symbol " + name
@@ -73,31 +79,41 @@ final class NativeLibrary {
                     + ": " + resource + " is not on the classpath");
         }
         try {
-            Path file;
-            if ("file".equals(url.getProtocol())) {
-                file = Path.of(url.toURI());
-            } else {
-                // dlopen needs a file; the copy can be unlinked once the library is mapped.
-                file = Files.createTempFile("libforkline-", ".so");
+            if ("file".equals(url.getProtocol())) return open(Path.of(url.toURI()), url.toString(), source);
+            Path cached = LibraryCache.copyOf(url, resource);
+            if (cached != null) {
+                try {
+                    return open(cached, url + " (mapped from " + cached + ")", source);
+                } catch (IllegalArgumentException unloadable) {
+                    LibraryCache.discard(cached); // damaged on disk: the next start writes it again
+                }
+            }
+            // dlopen needs a file; the copy can be unlinked once the library is mapped.
+            Path file = Files.createTempFile("libforkline-", ".so");
+            try {
                 try (InputStream in = url.openStream()) {
                     Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
                 }
-            }
-            try {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
-                source[0] = url.toString();
-                return lookup;
-            } catch (IllegalCallerException e) {
-                throw new UnsupportedOperationException("forkline needs native access: run java with "
-                        + "--enable-native-access=ALL-UNNAMED (or =io.forkline.sys on the module path), "
-                        + "or put Enable-Native-Access: ALL-UNNAMED in the jar manifest", e);
+                return open(file, url.toString(), source);
             } finally {
-                if (!"file".equals(url.getProtocol())) Files.deleteIfExists(file);
+                Files.deleteIfExists(file);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract " + url + " to a temporary file", e);
         } catch (URISyntaxException e) {
             throw new IllegalStateException("bad library URL " + url, e);
+        }
+    }
+
+    private static SymbolLookup open(Path file, String description, String[] source) {
+        try {
+            SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
+            source[0] = description;
+            return lookup;
+        } catch (IllegalCallerException e) {
+            throw new UnsupportedOperationException("forkline needs native access: run java with "
+                    + "--enable-native-access=ALL-UNNAMED (or =io.forkline.sys on the module path), "
+                    + "or put Enable-Native-Access: ALL-UNNAMED in the jar manifest", e);
         }
     }
 

@@ -85,9 +85,6 @@ public final class Shim {
     private static final MethodHandle INIT = NativeLibrary.blocking("fl_init", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SPAWN = NativeLibrary.blocking("fl_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle REAP = NativeLibrary.quick("fl_reap", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle PIDFD_SIGNAL =
-            NativeLibrary.quick("fl_pidfd_signal", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle PIPE = NativeLibrary.quick("fl_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SET_NONBLOCKING =
             NativeLibrary.quick("fl_set_nonblocking", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN =
@@ -104,18 +101,39 @@ public final class Shim {
             "fl_epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = NativeLibrary.quick("fl_eventfd", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle DUP = NativeLibrary.quick("fl_dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle DUP3 = NativeLibrary.quick("fl_dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL_READABLE =
             NativeLibrary.blocking("fl_poll_readable", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle LAYOUT = NativeLibrary.quick("fl_layout", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
     private static final MethodHandle COUNTER = NativeLibrary.quick("fl_counter", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
-    private static final MethodHandle ERRNO_TEXT = NativeLibrary.quick(
-            "fl_errno_text", FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+
+    // Each signature costs a few milliseconds to link at start-up (a binding class and a stub),
+    // so the downcalls that starting and reaping a child with inherited stdio never makes are
+    // linked on first use, each in a holder class of its own; a static final there is as
+    // constant to the JIT as one here.
+    private static final class PidfdSignal {
+        static final MethodHandle HANDLE =
+                NativeLibrary.quick("fl_pidfd_signal", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Pipe {
+        static final MethodHandle HANDLE = NativeLibrary.quick("fl_pipe", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    }
+
+    private static final class Dup3 {
+        static final MethodHandle HANDLE = NativeLibrary.quick("fl_dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    private static final class ErrnoText {
+        static final MethodHandle HANDLE = NativeLibrary.quick(
+                "fl_errno_text", FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+    }
 
     private static final boolean CLONE3_USABLE;
 
     static {
         verifyLayout();
+        // Linked later, but a library without them is refused now, like one without the others.
+        NativeLibrary.requireSymbols("fl_pidfd_signal", "fl_pipe", "fl_dup3", "fl_errno_text");
         try {
             CLONE3_USABLE = (int) INIT.invokeExact() == 1;
         } catch (Throwable t) {
@@ -269,7 +287,7 @@ public final class Shim {
      * @throws SyscallException for any other error
      */
     public static int pidfdSignal(int pidfd, int signal, boolean wholeGroup) throws SyscallException {
-        int rc = callInt(PIDFD_SIGNAL, pidfd, signal, wholeGroup ? 1 : 0);
+        int rc = callInt(PidfdSignal.HANDLE, pidfd, signal, wholeGroup ? 1 : 0);
         if (rc == -Errno.ESRCH || rc >= 0) return rc;
         throw Errors.syscall("pidfd_send_signal", rc, null, "signal " + signal);
     }
@@ -284,7 +302,7 @@ public final class Shim {
     public static int[] pipe() throws SyscallException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            int rc = (int) PIPE.invokeExact(fds);
+            int rc = (int) Pipe.HANDLE.invokeExact(fds);
             if (rc < 0) throw Errors.syscall("pipe2", rc, null);
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (SyscallException | RuntimeException | Error e) {
@@ -400,7 +418,7 @@ public final class Shim {
     public static void dup3(int fd, int target) throws SyscallException {
         int rc;
         try {
-            rc = (int) DUP3.invokeExact(fd, target);
+            rc = (int) Dup3.HANDLE.invokeExact(fd, target);
         } catch (Throwable t) {
             throw new AssertionError("fl_dup3", t);
         }
@@ -445,7 +463,7 @@ public final class Shim {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocate(64);
             MemorySegment text = arena.allocate(256);
-            ERRNO_TEXT.invokeExact(errno, name, 64, text, 256);
+            ErrnoText.HANDLE.invokeExact(errno, name, 64, text, 256);
             String symbol = name.getString(0);
             return new String[] {symbol.isEmpty() ? "errno " + errno : symbol, text.getString(0)};
         } catch (Throwable t) {

@@ -1,0 +1,162 @@
+package io.forkline.sys.ffm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URL;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The extracted copy of {@code libforkline.so} for a library in a jar: dlopen needs a file, and
+ * extracting to a new temporary file at every start costs a copy and a {@code SecureRandom} for
+ * the temporary name (about 35 ms of a CLI's start). Instead each library content has one file,
+ * {@code libforkline-<sha256>.so}, in {@code $XDG_CACHE_HOME/forkline} (else
+ * {@code ~/.cache/forkline}); a start that finds it maps it at once. The SHA-256 comes from the
+ * build ({@code libforkline.so.sha256} beside the library, see {@code build.sh}), so no start
+ * hashes anything.
+ *
+ * <p>Only a directory and a file that this user owns and that no one else may write are used, so
+ * no other user can plant a library there. A copy is written beside its final name, flushed, and
+ * renamed into place, so concurrent starts never see a partial file; two starts that both miss
+ * write the same bytes and the last rename wins. Anything unexpected (no home directory, a
+ * read-only file system, a directory someone else owns) returns {@code null}, and the caller
+ * extracts to a temporary file as before.
+ */
+final class LibraryCache {
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Set<PosixFilePermission> OTHERS_MAY_WRITE =
+            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+    /** Copies of other builds are removed when a new one is written and they are this old. */
+    private static final Duration STALE = Duration.ofDays(7);
+
+    private LibraryCache() {}
+
+    /**
+     * @param library the library's URL in the jar
+     * @param resource its resource name, whose {@code .sha256} sibling names its content
+     * @return the cached copy, written now when it was missing; {@code null} when no safe cache can be used
+     */
+    static Path copyOf(URL library, String resource) {
+        try {
+            String sha256 = sha256Of(resource);
+            Path base = cacheHome();
+            return sha256 == null || base == null ? null : copyOf(library, sha256, base.resolve("forkline"));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param library the library's URL
+     * @param sha256 its content's SHA-256, in lower-case hex
+     * @param dir the cache directory, made (owner only) when missing
+     * @return the cached copy, written now when it was missing; {@code null} when {@code dir} or the copy in it is not safe to use
+     */
+    static Path copyOf(URL library, String sha256, Path dir) {
+        try {
+            if (!SHA256.matcher(sha256).matches() || !isOurDirectory(dir)) return null;
+            Path file = dir.resolve("libforkline-" + sha256 + ".so");
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                write(library, dir, file);
+                removeStaleCopies(dir, file);
+            }
+            return isOurs(file, false) ? file : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** After a copy failed to load: removes it, so that the next start writes it again. */
+    static void discard(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // The next start will fail to load it too, and fall back to a temporary file.
+        }
+    }
+
+    private static String sha256Of(String resource) throws IOException {
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource + ".sha256")) {
+            if (in == null) return null;
+            String text = new String(in.readNBytes(128), StandardCharsets.US_ASCII).strip();
+            return SHA256.matcher(text).matches() ? text : null;
+        }
+    }
+
+    /** @return {@code $XDG_CACHE_HOME}, else {@code ~/.cache}; {@code null} when neither is an absolute path */
+    private static Path cacheHome() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && xdg.startsWith("/")) return Path.of(xdg);
+        String home = System.getProperty("user.home");
+        return home != null && home.startsWith("/") ? Path.of(home, ".cache") : null;
+    }
+
+    /** Makes {@code dir} (owner only) when it is missing; then whether it is ours alone. */
+    private static boolean isOurDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir.getParent());
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException raced) {
+                // Another start made it first; it is checked below like any other.
+            }
+        }
+        return isOurs(dir, true);
+    }
+
+    /** Whether {@code path} is a directory or regular file (not a link) that this user owns and no one else may write. */
+    private static boolean isOurs(Path path, boolean directory) throws IOException {
+        PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (directory ? !attributes.isDirectory() : !attributes.isRegularFile()) return false;
+        if (attributes.permissions().stream().anyMatch(OTHERS_MAY_WRITE::contains)) return false;
+        Object owner = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        // /proc/self belongs to this process's effective uid.
+        return owner.equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    }
+
+    private static void write(URL library, Path dir, Path file) throws IOException {
+        Path partial = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            try (InputStream in = library.openStream();
+                    FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE);
+                    OutputStream out = Channels.newOutputStream(channel)) {
+                in.transferTo(out);
+                channel.force(true); // the rename below must never publish a name whose bytes are not on disk yet
+            }
+            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(partial);
+        }
+    }
+
+    /** Copies of other builds, and partial copies a crashed start left, once they are old enough. */
+    private static void removeStaleCopies(Path dir, Path keep) {
+        FileTime before = FileTime.from(Instant.now().minus(STALE));
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "{libforkline-*.so,.libforkline-*.tmp}")) {
+            for (Path entry : entries) {
+                if (entry.equals(keep)) continue;
+                if (Files.getLastModifiedTime(entry, LinkOption.NOFOLLOW_LINKS).compareTo(before) < 0) Files.deleteIfExists(entry);
+            }
+        } catch (IOException e) {
+            // Pruning is best effort: a copy left behind costs disk space, not correctness.
+        }
+    }
+}
