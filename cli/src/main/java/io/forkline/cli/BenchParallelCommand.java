@@ -7,6 +7,7 @@ import io.forkline.Stdio;
 import io.forkline.parallel.ParallelRunner;
 import java.io.IOException;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,8 +64,8 @@ final class BenchParallelCommand implements Callable<Integer> {
     /** The JSON keys of the contract, in order. */
     static final List<String> JSON_KEYS = List.of("runner", "workload", "jobs", "jobs_per_sec", "runner_cpu_us_per_job");
 
-    /** The JVM flags the ./forkline script starts the CLI with. */
-    static final List<String> SCRIPT_JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED");
+    /** What every JVM that runs the CLI needs, whoever starts it: the native shim is called through FFM. */
+    static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
 
     private static final int WARMUP_JOBS = 20;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);
@@ -290,11 +291,13 @@ final class BenchParallelCommand implements Callable<Integer> {
         Path xargs = onPath("xargs").orElseThrow(() -> new IOException("xargs is not on the PATH (Debian: findutils)"));
         Path gzip = onPath("gzip").orElseThrow(() -> new IOException("gzip is not on the PATH"));
 
+        List<String> forkline = forklineCommand();
+        if (!json) System.err.println("forkline bench parallel: the forkline runners start as " + String.join(" ", forkline) + " parallel ...");
         Path work = Files.createTempDirectory("forkline-bench-parallel-");
         try {
             Path ownCpu = NativeTool.extract("forkline-owncpu");
             try (Launcher launcher = Launcher.builder().name("bench-parallel").build()) {
-                Tools tools = new Tools(forklineCommand(), xargs, gnuParallel, gzip, ownCpu);
+                Tools tools = new Tools(forkline, xargs, gnuParallel, gzip, ownCpu);
                 List<Result> results = measure(launcher, tools, runners, work);
                 report(results, runners);
             } catch (RunFailedException e) {
@@ -310,15 +313,17 @@ final class BenchParallelCommand implements Callable<Integer> {
     }
 
     /**
-     * The command that starts the forkline CLI as {@code ./forkline} does: this JVM's java, the
-     * script's JVM flags, and the jar this bench runs from (or, when it runs from classes, as in
-     * the tests, the same class path).
+     * The command that starts the forkline CLI as {@code ./forkline parallel} does: this JVM's
+     * java and JVM flags, and the jar this bench runs from. The script starts {@code bench} and
+     * {@code parallel} with the same flags (the native access, its AOT cache, the logging of that
+     * cache off), so a bench that it started holds exactly the flags to mirror, read from the one
+     * place they are written. Run from classes instead (the tests), the bench runs the CLI from
+     * the same class path with the native access only: its own JVM's flags are the test runner's.
      */
     static List<String> forklineCommand() throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> argv = new ArrayList<>(List.of(java));
-        argv.addAll(SCRIPT_JVM_FLAGS);
         Path codeSource;
         try {
             codeSource = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -326,9 +331,12 @@ final class BenchParallelCommand implements Callable<Integer> {
             throw new IOException("cannot tell where the forkline classes come from", e);
         }
         if (Files.isRegularFile(codeSource) && codeSource.toString().endsWith(".jar")) {
+            List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments();
+            if (!flags.contains(NATIVE_ACCESS)) argv.add(NATIVE_ACCESS);
+            argv.addAll(flags);
             argv.addAll(List.of("-jar", codeSource.toString()));
         } else {
-            argv.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+            argv.addAll(List.of(NATIVE_ACCESS, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         }
         return argv;
     }

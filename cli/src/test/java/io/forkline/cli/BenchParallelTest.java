@@ -109,6 +109,14 @@ class BenchParallelTest {
     }
 
     @Test
+    void theScriptStartsBenchAndParallelWithTheSameJvmFlags() throws IOException {
+        // The bench gives its forkline runners its own JVM's flags: right only while ./forkline
+        // starts bench and parallel alike.
+        String script = Files.readString(Path.of("..", "forkline"));
+        assertThat(script).containsPattern("(?m)^\\s*bench \\| parallel\\) jvm=");
+    }
+
+    @Test
     void badArgumentsSayWhatIsWrong() {
         Object[] badRunner = cli("bench", "parallel", "--runners", "make");
         assertThat(badRunner[0]).isNotEqualTo(0);
