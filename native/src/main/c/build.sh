@@ -3,7 +3,8 @@
 # $1/META-INF/native/linux-<arch>/ so that the jar carries exactly what the tests ran against:
 #   *.c             -> libforkline.so      (the shim, loaded through FFM: forkline.c and its siblings)
 #                      libforkline.so.sha256 (its SHA-256 in hex: the name of its extracted copy)
-#   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`)
+#   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`,
+#                                          the own-CPU meter of `bench parallel`)
 set -eu
 out_root="$1"
 src="$(cd "$(dirname "$0")" && pwd)"
