@@ -314,10 +314,11 @@ final class BenchParallelCommand implements Callable<Integer> {
 
     /**
      * The command that starts the forkline CLI as {@code ./forkline parallel} does: this JVM's
-     * java and JVM flags, and the jar this bench runs from. The script starts {@code bench} and
-     * {@code parallel} with the same flags (the native access, its AOT cache, the logging of that
-     * cache off), so a bench that it started holds exactly the flags to mirror, read from the one
-     * place they are written. Run from classes instead (the tests), the bench runs the CLI from
+     * java and JVM flags, and the jar this bench runs from. The script starts {@code bench} with
+     * the flags it gives {@code parallel} (the native access, its AOT cache, the logging of that
+     * cache off) except the compiler and GC, which it hands over in
+     * {@code FORKLINE_PARALLEL_JVM_OPTIONS} and which come last, so that they win: the flags to
+     * mirror are read from the one place they are written. Run from classes instead (the tests), the bench runs the CLI from
      * the same class path with the native access only: its own JVM's flags are the test runner's.
      */
     static List<String> forklineCommand() throws IOException {
@@ -334,6 +335,8 @@ final class BenchParallelCommand implements Callable<Integer> {
             List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments();
             if (!flags.contains(NATIVE_ACCESS)) argv.add(NATIVE_ACCESS);
             argv.addAll(flags);
+            String parallelOnly = System.getenv("FORKLINE_PARALLEL_JVM_OPTIONS");
+            if (parallelOnly != null && !parallelOnly.isBlank()) argv.addAll(List.of(parallelOnly.strip().split("\\s+")));
             argv.addAll(List.of("-jar", codeSource.toString()));
         } else {
             argv.addAll(List.of(NATIVE_ACCESS, "-cp", System.getProperty("java.class.path"), Main.class.getName()));

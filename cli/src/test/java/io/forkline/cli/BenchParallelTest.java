@@ -109,11 +109,12 @@ class BenchParallelTest {
     }
 
     @Test
-    void theScriptStartsBenchAndParallelWithTheSameJvmFlags() throws IOException {
-        // The bench gives its forkline runners its own JVM's flags: right only while ./forkline
-        // starts bench and parallel alike.
+    void theBenchStartsItsParallelRunnersWithTheFlagsTheScriptGivesParallel() throws IOException {
+        // The bench gives its forkline runners its own JVM's flags and those the script hands it
+        // for parallel: right only while ./forkline gives parallel exactly those.
         String script = Files.readString(Path.of("..", "forkline"));
-        assertThat(script).containsPattern("(?m)^\\s*bench \\| parallel\\) jvm=");
+        assertThat(script).contains("export FORKLINE_PARALLEL_JVM_OPTIONS=\"${quick[*]}\"")
+                .containsPattern("(?m)^  \\*\\) jvm=\\(--enable-native-access=ALL-UNNAMED \"\\$\\{quick\\[@]}\"\\) ;;$");
     }
 
     @Test

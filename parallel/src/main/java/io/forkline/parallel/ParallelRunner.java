@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -33,9 +32,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -48,13 +45,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * in a cgroup of its own from a {@link CgroupPool}.
  *
  * <h2>Threads</h2>
- * The caller's thread starts jobs as slots free up, from inputs that an {@code InputFeed} reads
- * a few jobs ahead on a thread of its own, so the input is read no faster than jobs run, a
- * streamed input costs bounded memory, and a run told to stop does not wait for input that may
- * never come. The launcher's event loop
- * reaps the jobs and carries their output into {@link JobOutput}s. One completion thread takes
- * each finished job: retry, joblog line, results, printing in order, counters, halt. Nothing per
- * job outlives the job but its counters, so the heap does not grow with the input.
+ * A {@code JobSource} thread reads the inputs a few jobs ahead (other shards' jobs and those a
+ * resume skips are dropped there), so the input is read no faster than jobs run, a streamed
+ * input costs bounded memory, and a run told to stop does not wait for input that may never
+ * come. Each job slot is a worker thread that takes the next job, spawns it, waits for its exit
+ * on the child's own pidfd (reaping it itself, as {@link Child#waitFor()} does on a platform
+ * thread), tries it again if it failed and may, and then finishes it under the run's lock:
+ * counters, joblog line, results, printing in turn, halt. A job's end and the next job's start
+ * are on one thread, with no hand-off between threads, which is what lets a runner in a JVM keep
+ * up with xargs. With more slots than {@value #PLATFORM_WORKERS}, workers are virtual threads.
+ * Nothing per job outlives the job but its counters, so the heap does not grow with the input.
+ *
+ * <h2>Output</h2>
+ * Grouped output goes to two files per try in the run's spool directory, which the child writes
+ * straight into and which are printed and deleted when the job finishes: no pipe, no event-loop
+ * work, and no heap whatever a job writes. Line output goes through pipes and the launcher's
+ * event loop ({@link JobOutput}), held while keep-order waits for an earlier job.
  *
  * <h2>Stopping</h2>
  * {@link #stopStarting} (the first Ctrl-C, a {@code soon} halt) lets the running jobs finish;
@@ -66,10 +72,12 @@ public final class ParallelRunner {
     private static final System.Logger LOG = System.getLogger(ParallelRunner.class.getName());
     /** How far keep-order lets jobs run ahead of the oldest one not yet printed. */
     static final int KEEP_ORDER_WINDOW = 1024;
-    /** Heap for held output across all jobs; beyond it, held output spills to files. */
+    /** Heap for held line output across all jobs (keep-order); beyond it, held output spills to files. */
     static final long OUTPUT_MEMORY_BUDGET = 16L << 20;
     /** The cap for {@code -j 0}: as many as possible, within the fd limit, up to this. */
     public static final int MAX_SLOTS = 1024;
+    /** Up to this many slots, workers are platform threads, which wait on a child's pidfd themselves. */
+    static final int PLATFORM_WORKERS = 64;
     /** The subtree, under the host's cgroup2 mount, that holds the runs' per-job cgroups. */
     public static final String DEFAULT_CGROUP_ROOT = "forkline-parallel";
 
@@ -84,15 +92,15 @@ public final class ParallelRunner {
     }
 
     private final Builder settings;
+    private final AtomicBoolean ran = new AtomicBoolean();
+    /** Guards the finishing of jobs (counters, joblog, printing, the listener) and keep-order's state. */
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    /** Guarded by lock: free slot numbers, lowest first. */
-    private final ArrayDeque<Integer> freeSlots = new ArrayDeque<>();
-    /** Guarded by lock: jobs started and not finished. */
-    private int running;
+    private final Condition printed = lock.newCondition();
     /** Guarded by lock: the order number of the oldest job not yet printed (keep-order). */
     private long nextToPrint;
-    /** Guarded by lock: the outputs of running jobs by order number, to go live in turn (keep-order lines). */
+    /** Guarded by lock: finished jobs waiting for their turn to print (keep-order). */
+    private final Map<Long, Job> waitingToPrint = new HashMap<>();
+    /** Guarded by lock: the line outputs of running jobs by order number, to go live in turn (keep-order lines). */
     private final Map<Long, JobOutput> outputsByOrder = new HashMap<>();
     private volatile String stopReason;
     private volatile boolean errorStop;
@@ -104,17 +112,15 @@ public final class ParallelRunner {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicInteger runningCount = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile long firstStartNanos;
     private volatile long knownTotal = -1;
 
-    // Touched only by the completion thread.
+    // Guarded by lock.
     private final LogHistogram wallMicros = new LogHistogram();
     private final LogHistogram cpuMicros = new LogHistogram();
     private final LogHistogram memoryBytes = new LogHistogram();
     private final PriorityQueue<RunSummary.Top> topMemory = new PriorityQueue<>(Comparator.comparingLong(RunSummary.Top::value));
     private final PriorityQueue<RunSummary.Top> topCpu = new PriorityQueue<>(Comparator.comparingLong(RunSummary.Top::value));
-    private final Map<Long, Job> waitingToPrint = new HashMap<>();
     private final List<JobResult> firstFailures = new ArrayList<>();
     private final JvmHighWater jvmHighWater = new JvmHighWater();
     private long succeeded;
@@ -122,14 +128,14 @@ public final class ParallelRunner {
     private long oomKilled;
     private long withStrays;
     private JobResult haltingJob;
-    private boolean halted;
+    private volatile boolean halted;
     private long lastFinishNanos;
 
     // Set up by run().
     private Launcher launcher;
-    private ExecutorService completions;
     private Joblog joblog;
     private ResultsDirectory results;
+    private Path spoolDirectory;
     private Spool.Budget outputBudget;
     private OutputSink stdout;
     private OutputSink stderr;
@@ -330,7 +336,7 @@ public final class ParallelRunner {
         try {
             first = stopReason == null;
             if (first) stopReason = why;
-            changed.signalAll();
+            printed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -341,7 +347,7 @@ public final class ParallelRunner {
     public void killRunning(String why) {
         stopStarting(why);
         if (killReason == null) killReason = why;
-        for (Map.Entry<Job, Child> e : live.entrySet()) kill(e.getValue());
+        for (Child child : live.values()) kill(child);
     }
 
     private static void kill(Child child) {
@@ -383,7 +389,6 @@ public final class ParallelRunner {
             if (s.dryRun) return dryRun(inputs, history);
             CgroupRoot root = null;
             CgroupPool pool = null;
-            Path spoolDirectory = null;
             try {
                 if (s.limits != null) {
                     root = CgroupRoot.forThisHost(s.cgroupRoot);
@@ -399,34 +404,29 @@ public final class ParallelRunner {
                 Launcher.Builder lb = Launcher.builder().name("forkline-parallel").shutdownPolicy(ShutdownPolicy.KILL);
                 if (pool != null) lb.cgroupPool(pool);
                 launcher = lb.build();
-                completions = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r, "forkline-parallel-completions");
-                    t.setDaemon(true);
-                    return t;
-                });
-                for (int slot = 1; slot <= s.jobs; slot++) freeSlots.add(slot);
-                schedule(inputs, history);
-                awaitIdle();
+                try (JobSource source = new JobSource(inputs, history)) {
+                    List<Thread> workers = new ArrayList<>();
+                    Thread.Builder threads = s.jobs <= PLATFORM_WORKERS ? Thread.ofPlatform().name("forkline-parallel-slot-", 1)
+                            : Thread.ofVirtual().name("forkline-parallel-slot-", 1);
+                    for (int slot = 1; slot <= s.jobs; slot++) {
+                        int mySlot = slot;
+                        workers.add(threads.start(() -> work(source, mySlot)));
+                    }
+                    for (Thread worker : workers) joinUninterruptibly(worker);
+                    if (source.fatal != null) throw source.fatal;
+                }
                 return summary();
             } finally {
                 // Whatever happened: no job, group, thread or file is left behind.
                 if (launcher != null) launcher.close();
-                if (completions != null) {
-                    completions.shutdown();
-                    awaitTermination(completions);
-                }
                 if (joblog != null) joblog.close();
                 if (pool != null) pool.close();
                 if (root != null) destroy(root);
                 if (spoolDirectory != null) deleteTree(spoolDirectory);
-                stdoutFlush();
+                if (stdout != null) stdout.flush();
+                if (stderr != null) stderr.flush();
             }
         }
-    }
-
-    private void stdoutFlush() {
-        if (stdout != null) stdout.flush();
-        if (stderr != null) stderr.flush();
     }
 
     /**
@@ -465,12 +465,17 @@ public final class ParallelRunner {
         }
     }
 
-    private static void awaitTermination(ExecutorService executor) {
-        try {
-            if (!executor.awaitTermination(1, TimeUnit.MINUTES)) LOG.log(System.Logger.Level.WARNING, "the completion thread did not end");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private static void deleteTree(Path dir) {
@@ -484,27 +489,107 @@ public final class ParallelRunner {
     private RunSummary dryRun(JobInputs inputs, JoblogHistory history) throws IOException, JobSpecException {
         // Buffered: a dry run of millions of jobs should not cost a write per line.
         OutputSink out = new OutputSink(new java.io.BufferedOutputStream(settings.stdoutStream, 1 << 16), false);
-        long order = 0;
-        try (InputFeed feed = new InputFeed(inputs, settings.shard)) {
-            while (stopReason == null) {
-                JobInput input = feed.next(100);
-                if (input == null) {
-                    if (feed.ended()) break;
-                    continue;
-                }
-                int slot = (int) (order % settings.jobs) + 1;
-                String command = settings.template.display(input, slot);
-                if (skipByResume(history, input, command)) continue;
-                order++;
-                byte[] line = (command + "\n").getBytes(StandardCharsets.UTF_8);
+        try (JobSource source = new JobSource(inputs, history)) {
+            for (Job job = source.next(); job != null; job = source.next()) {
+                int slot = (int) (job.order % settings.jobs) + 1;
+                byte[] line = (settings.template.display(job.input, slot) + "\n").getBytes(StandardCharsets.UTF_8);
                 out.write(line, 0, line.length);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (source.fatal != null) throw source.fatal;
         }
         out.flush();
         if (out.failure() != null) throw new IOException("cannot write the commands: " + out.failure().getMessage(), out.failure());
         return summary();
+    }
+
+    /**
+     * The jobs to run, in order, read a few ahead on a thread of its own: the inputs of this
+     * shard, less what the joblog says needs no run again. With a joblog to resume from, jobs
+     * before the first one it records are held back until that one is reached and found to be
+     * the same command, so that a joblog of another command stops the run before anything ran.
+     */
+    private final class JobSource implements AutoCloseable {
+        private final java.util.concurrent.BlockingQueue<Object> ahead = new java.util.concurrent.ArrayBlockingQueue<>(64);
+        private final Thread reader;
+        /** A joblog of another command, found before any job was handed out: run() throws it. */
+        volatile JobSpecException fatal;
+        private volatile boolean ended;
+
+        JobSource(JobInputs inputs, JoblogHistory history) {
+            reader = Thread.ofPlatform().daemon().name("forkline-parallel-input").start(() -> read(inputs, history));
+        }
+
+        private void read(JobInputs inputs, JoblogHistory history) {
+            boolean resuming = history.finishedCount() > 0;
+            boolean verified = !resuming || settings.template.usesSlot();
+            List<Job> heldBack = new ArrayList<>();
+            long order = 0;
+            Object end = Boolean.TRUE;
+            try {
+                try {
+                    for (JobInput input = inputs.next(); input != null; input = inputs.next()) {
+                        if (!settings.shard.contains(input.seq())) continue;
+                        if (resuming) {
+                            boolean skip = skipByResume(history, input, settings.template.display(input, 1));
+                            if (input.seq() >= history.lowestSeq()) verified = true;
+                            if (skip) continue;
+                        }
+                        heldBack.add(new Job(input, order++));
+                        if (!verified && heldBack.size() < 10_000) continue;
+                        verified = true;
+                        for (Job job : heldBack) ahead.put(job);
+                        heldBack.clear();
+                    }
+                    for (Job job : heldBack) ahead.put(job);
+                } catch (JobSpecException e) {
+                    if (order == heldBack.size()) fatal = e;
+                    else end = e;
+                } catch (IOException e) {
+                    end = e;
+                }
+                ahead.put(end);
+            } catch (InterruptedException e) {
+                // The run is over and takes no more jobs.
+            }
+        }
+
+        /** @return the next job, or null at the end of the inputs or when the run stops */
+        Job next() {
+            while (!ended && stopReason == null) {
+                Object next;
+                try {
+                    next = ahead.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    stopStarting("interrupt");
+                    return null;
+                }
+                if (next == null) continue; // nothing yet: look again whether the run stops
+                if (next instanceof Job job) return job;
+                ended = true;
+                // Put the end back for the other workers.
+                ahead.offer(next);
+                if (next instanceof IOException e) {
+                    errorStop = true;
+                    stopStarting("input error: " + e.getMessage());
+                } else if (next instanceof JobSpecException e) {
+                    errorStop = true;
+                    stopStarting(e.getMessage());
+                }
+            }
+            return null;
+        }
+
+        /** Stops the reader: at once when it waits to hand over a job, at its read's end when it is in one. */
+        @Override
+        public void close() {
+            reader.interrupt();
+            try {
+                reader.join(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Whether the joblog says job {@code input} needs no run; checks it is the same command. */
@@ -516,86 +601,59 @@ public final class ParallelRunner {
         return true;
     }
 
-    /**
-     * Reads inputs and starts jobs until the input ends or the run stops. With a joblog to
-     * resume from, jobs before the first one it records are held back (not started) until that
-     * one is reached and found to be the same command, so that a joblog of another command
-     * stops the run before anything ran.
-     */
-    private void schedule(JobInputs inputs, JoblogHistory history) throws JobSpecException {
-        boolean resuming = history.finishedCount() > 0;
-        boolean verified = !resuming || settings.template.usesSlot();
-        ArrayDeque<Job> heldBack = new ArrayDeque<>();
-        long order = 0;
-        try (InputFeed feed = new InputFeed(inputs, settings.shard)) {
-            while (stopReason == null) {
-                JobInput input;
-                try {
-                    input = feed.next(100);
-                } catch (IOException e) {
-                    errorStop = true;
-                    stopStarting("input error: " + e.getMessage());
-                    break;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    stopStarting("interrupt");
-                    break;
-                }
-                if (input == null) {
-                    if (feed.ended()) break;
-                    continue; // no input yet: look again whether the run stops
-                }
-                if (resuming) {
-                    try {
-                        boolean skip = skipByResume(history, input, settings.template.display(input, 1));
-                        if (input.seq() >= history.lowestSeq()) verified = true;
-                        if (skip) continue;
-                    } catch (JobSpecException e) {
-                        if (started.get() == 0) throw e;
-                        errorStop = true;
-                        stopStarting(e.getMessage());
-                        break;
-                    }
-                }
-                heldBack.add(new Job(input));
-                if (!verified && heldBack.size() < 10_000) continue;
-                verified = true;
-                while (!heldBack.isEmpty()) {
-                    if (!startWhenASlotIsFree(heldBack.poll(), order++)) return;
-                }
+    // ---------------------------------------------------------------------------------------
+    // A slot's worker.
+
+    private void work(JobSource source, int slot) {
+        for (Job job = source.next(); job != null; job = source.next()) {
+            job.slot = slot;
+            if (!awaitTurn(job)) return;
+            runningCount.incrementAndGet();
+            if (started.getAndIncrement() == 0) firstStartNanos = System.nanoTime();
+            try {
+                JobResult result = runTries(job);
+                finish(job, result);
+            } catch (RuntimeException | Error e) {
+                // A worker that dies would leave its job unfinished; say so and stop the run.
+                LOG.log(System.Logger.Level.ERROR, "job " + job.input.seq() + " failed in forkline itself", e);
+                errorStop = true;
+                stopStarting("internal error: " + e);
+            } finally {
+                runningCount.decrementAndGet();
             }
-        }
-        while (!heldBack.isEmpty()) {
-            if (!startWhenASlotIsFree(heldBack.poll(), order++)) return;
         }
     }
 
-    /** @return false when the run stopped while waiting */
-    private boolean startWhenASlotIsFree(Job job, long order) {
-        int slot;
-        boolean goesLive;
+    /** Keep-order runs at most a window ahead of the oldest job not yet printed. @return false when the run stopped meanwhile */
+    private boolean awaitTurn(Job job) {
+        if (!settings.keepOrder) return stopReason == null;
         lock.lock();
         try {
-            while (stopReason == null && (freeSlots.isEmpty() || (settings.keepOrder && order - nextToPrint >= KEEP_ORDER_WINDOW))) {
-                changed.awaitUninterruptibly();
-            }
-            if (stopReason != null) return false;
-            slot = freeSlots.poll();
-            running++;
-            goesLive = !settings.keepOrder || order == nextToPrint;
+            while (stopReason == null && job.order - nextToPrint >= KEEP_ORDER_WINDOW) printed.awaitUninterruptibly();
+            return stopReason == null;
         } finally {
             lock.unlock();
         }
-        job.order = order;
-        job.slot = slot;
-        runningCount.incrementAndGet();
-        if (started.getAndIncrement() == 0) firstStartNanos = System.nanoTime();
-        start(job, goesLive);
-        return true;
     }
 
-    /** Starts one try of a job in its slot; a spawn failure is handed to the completion thread like an exit. */
-    private void start(Job job, boolean goesLive) {
+    /** Tries the job until it succeeds, runs out of tries, or the run stops retrying. */
+    private JobResult runTries(Job job) {
+        while (true) {
+            JobResult result = runOnce(job);
+            if (result.succeeded() || job.tries >= settings.tries || killReason != null || halted) return result;
+            retries.incrementAndGet();
+            lock.lock();
+            try {
+                settings.listener.jobRetried(result);
+            } finally {
+                lock.unlock();
+            }
+            job.discardOutput();
+        }
+    }
+
+    /** One try: spawn, wait on this thread, and say how it ended. A spawn failure is a failed try. */
+    private JobResult runOnce(Job job) {
         job.tries++;
         job.startEpochMillis = System.currentTimeMillis();
         job.startNanos = System.nanoTime();
@@ -606,11 +664,10 @@ public final class ParallelRunner {
             // Refuses an argv that cannot be exec'd (an empty program name, a NUL in a value).
             command = Command.of(job.argv).stdin(Stdio.discard()).newProcessGroup();
             settings.environment.forEach(command::env);
-            routeOutput(job, command, goesLive);
+            routeOutput(job, command);
         } catch (IOException | RuntimeException e) {
             if (job.command == null) job.command = String.join(" ", job.input.values());
-            completions.execute(() -> completed(job, null, e));
-            return;
+            return result(job, null, e);
         }
         if (settings.timeout != null) command.timeout(settings.timeout).killGrace(settings.killGrace);
         if (jobLimits != null) command.cgroupLimits(jobLimits);
@@ -618,107 +675,73 @@ public final class ParallelRunner {
         try {
             child = launcher.spawn(command);
         } catch (SpawnException | RuntimeException e) {
-            completions.execute(() -> completed(job, null, e));
-            return;
+            return result(job, null, e);
         }
         live.put(job, child);
         // A kill that came between the spawn and the line above would have missed this child.
         if (killReason != null) kill(child);
-        child.onExit().whenCompleteAsync((exit, failure) -> completed(job, exit, failure), completions);
+        Exit exit = waitUninterruptibly(child);
+        live.remove(job);
+        return result(job, exit, null);
     }
 
-    private void routeOutput(Job job, Command command, boolean goesLive) throws IOException {
+    private static Exit waitUninterruptibly(Child child) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return child.waitFor();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Where the try's stdout and stderr go: the results directory's files, two spool files
+     * (grouped output), the event loop (line output), or /dev/null.
+     */
+    private void routeOutput(Job job, Command command) throws IOException {
         if (results != null) {
             job.resultsDirectory = results.jobDirectory(job.input);
             command.stdout(Stdio.writeTo(job.resultsDirectory.resolve("stdout")))
                     .stderr(Stdio.writeTo(job.resultsDirectory.resolve("stderr")));
             return;
         }
-        if (settings.output == OutputMode.NONE) {
-            command.stdout(Stdio.discard()).stderr(Stdio.discard());
-            return;
-        }
-        byte[] tag = settings.tag ? (String.join(" ", job.input.values()) + "\t").getBytes(StandardCharsets.UTF_8) : null;
-        boolean lines = settings.output == OutputMode.LINES;
-        JobOutput output = new JobOutput(outputBudget, stdout, stderr, tag, lines, lines && goesLive);
-        job.output = output;
-        if (lines && settings.keepOrder) {
-            lock.lock();
-            try {
-                outputsByOrder.put(job.order, output);
-                // Its turn may have come while it was being started.
-                if (job.order == nextToPrint) output.goLive();
-            } finally {
-                lock.unlock();
+        switch (settings.output) {
+            case NONE -> command.stdout(Stdio.discard()).stderr(Stdio.discard());
+            case GROUPED -> {
+                String name = job.input.seq() + "-" + job.tries;
+                job.spooledStdout = spoolDirectory.resolve(name + ".out");
+                job.spooledStderr = spoolDirectory.resolve(name + ".err");
+                command.stdout(Stdio.writeTo(job.spooledStdout)).stderr(Stdio.writeTo(job.spooledStderr));
+            }
+            case LINES -> {
+                JobOutput output = new JobOutput(outputBudget, stdout, stderr, tag(job), true, !settings.keepOrder);
+                job.lines = output;
+                if (settings.keepOrder) {
+                    lock.lock();
+                    try {
+                        outputsByOrder.put(job.order, output);
+                        if (job.order == nextToPrint) output.goLive();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                command.stdout(Stdio.stream(output.stdoutListener())).stderr(Stdio.stream(output.stderrListener()));
             }
         }
-        command.stdout(Stdio.stream(output.stdoutListener())).stderr(Stdio.stream(output.stderrListener()));
     }
 
-    /** Waits until every started job has finished and been handled. */
-    private void awaitIdle() {
-        lock.lock();
-        try {
-            while (running > 0) changed.awaitUninterruptibly();
-        } finally {
-            lock.unlock();
-        }
+    private byte[] tag(Job job) {
+        return settings.tag ? (String.join(" ", job.input.values()) + "\t").getBytes(StandardCharsets.UTF_8) : null;
     }
 
-    // ---------------------------------------------------------------------------------------
-    // The completion thread.
-
-    private void completed(Job job, Exit exit, Throwable failure) {
-        try {
-            finishTry(job, exit, failure);
-        } catch (RuntimeException | Error e) {
-            // Nothing may keep a slot: the run would never end.
-            LOG.log(System.Logger.Level.ERROR, "finishing job " + job.input.seq() + " failed", e);
-            errorStop = true;
-            stopStarting("internal error: " + e);
-            release(job);
-        }
-    }
-
-    private void finishTry(Job job, Exit exit, Throwable failure) {
-        live.remove(job);
-        long wall = System.nanoTime() - job.startNanos;
-        JobResult result = result(job, exit, failure, wall);
-        if (!result.succeeded() && job.tries < settings.tries && killReason == null && !halted) {
-            retries.incrementAndGet();
-            settings.listener.jobRetried(result);
-            if (job.output != null) job.output.close();
-            start(job, job.output == null || isHead(job));
-            return;
-        }
-        finished.incrementAndGet();
-        if (result.succeeded()) {
-            succeeded++;
-        } else {
-            failed.incrementAndGet();
-            if (firstFailures.size() < RunSummary.FAILURES_KEPT) firstFailures.add(result);
-        }
-        if (exit != null && exit.timedOut()) timedOut++;
-        if (result.oomKilled()) oomKilled++;
-        if (result.straysKilled() > 0) withStrays++;
-        record(result);
-        writeRecords(job, result);
-        printInTurn(job);
-        settings.listener.jobFinished(result);
-        checkHalt(result);
-        release(job);
-    }
-
-    private boolean isHead(Job job) {
-        lock.lock();
-        try {
-            return !settings.keepOrder || job.order == nextToPrint;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private JobResult result(Job job, Exit exit, Throwable failure, long wallNanos) {
+    private JobResult result(Job job, Exit exit, Throwable failure) {
+        long wallNanos = System.nanoTime() - job.startNanos;
         List<String> values = job.input.values();
         long seq = job.input.seq();
         if (exit == null) {
@@ -740,9 +763,8 @@ public final class ParallelRunner {
         }
         long cpu = stats != null ? stats.cpu().usageMicros() : (exit.userCpu().toNanos() + exit.systemCpu().toNanos()) / 1000;
         long forkFailures = stats != null && stats.pids() != null ? stats.pids().forkFailures() : -1;
-        long received = job.output != null ? job.output.stdoutBytes() : resultsStdoutSize(job);
         return new JobResult(seq, values, job.command, job.slot, job.startEpochMillis, wallNanos, job.tries, exit.exitCode(), exit.signal(),
-                killedBy, null, peak, source, cpu, forkFailures, exit.straysKilled(), exit.oomKilled(), received);
+                killedBy, null, peak, source, cpu, forkFailures, exit.straysKilled(), exit.oomKilled(), job.stdoutBytes());
     }
 
     /** A command word with spaces was probably meant for a shell. */
@@ -752,12 +774,29 @@ public final class ParallelRunner {
                 ? " (the command '" + program + "' has spaces: give its words separately, or use --shell)" : "";
     }
 
-    private static long resultsStdoutSize(Job job) {
-        if (job.resultsDirectory == null) return 0;
+    // ---------------------------------------------------------------------------------------
+    // Finishing a job, under the lock: one at a time, in the order they finish.
+
+    private void finish(Job job, JobResult result) {
+        lock.lock();
         try {
-            return Files.size(job.resultsDirectory.resolve("stdout"));
-        } catch (IOException e) {
-            return 0;
+            finished.incrementAndGet();
+            if (result.succeeded()) {
+                succeeded++;
+            } else {
+                failed.incrementAndGet();
+                if (firstFailures.size() < RunSummary.FAILURES_KEPT) firstFailures.add(result);
+            }
+            if ("timeout".equals(result.killedBy())) timedOut++;
+            if (result.oomKilled()) oomKilled++;
+            if (result.straysKilled() > 0) withStrays++;
+            record(result);
+            writeRecords(job, result);
+            printInTurn(job);
+            settings.listener.jobFinished(result);
+            checkHalt(result);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -800,39 +839,54 @@ public final class ParallelRunner {
             return;
         }
         waitingToPrint.put(job.order, job);
-        while (true) {
-            Job next;
-            JobOutput nowLive;
-            lock.lock();
-            try {
-                next = waitingToPrint.remove(nextToPrint);
-                if (next == null) return;
-                outputsByOrder.remove(nextToPrint);
-                nextToPrint++;
-                nowLive = outputsByOrder.get(nextToPrint);
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
+        for (Job next = waitingToPrint.remove(nextToPrint); next != null; next = waitingToPrint.remove(nextToPrint)) {
+            outputsByOrder.remove(nextToPrint);
             print(next);
+            nextToPrint++;
+            JobOutput nowLive = outputsByOrder.get(nextToPrint);
             if (nowLive != null) nowLive.goLive();
+            printed.signalAll();
         }
     }
 
     private void print(Job job) {
-        if (job.output == null) return;
         try {
-            job.output.print();
+            if (job.lines != null) job.lines.print();
+            if (job.spooledStdout != null) {
+                byte[] tag = tag(job);
+                copy(job.spooledStdout, new LineWriter(stdout, tag, false));
+                copy(job.spooledStderr, new LineWriter(stderr, tag, false));
+            }
         } catch (UncheckedIOException e) {
             errorStop = true;
             stopStarting(e.getMessage());
         } finally {
-            job.output.close();
+            job.discardOutput();
         }
-        if (stdout.failure() != null || stderr.failure() != null) {
-            IOException e = stdout.failure() != null ? stdout.failure() : stderr.failure();
+        IOException failure = stdout.failure() != null ? stdout.failure() : stderr.failure();
+        if (failure != null) {
             errorStop = true;
-            stopStarting("cannot write jobs' output: " + e.getMessage());
+            stopStarting("cannot write jobs' output: " + failure.getMessage());
+        }
+    }
+
+    /**
+     * Streams a spool file through the writer, in reads of at most 64 KiB; most jobs write
+     * nothing to one stream or both, and an empty file costs one stat.
+     */
+    private static void copy(Path file, LineWriter out) {
+        try {
+            long size = Files.size(file);
+            if (size == 0) return;
+            try (var in = Files.newInputStream(file)) {
+                byte[] buffer = new byte[(int) Math.min(size, 64 * 1024)];
+                for (int n = in.read(buffer); n > 0; n = in.read(buffer)) out.write(buffer, 0, n);
+                out.end();
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // The spawn failed before the file was made: nothing to print.
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read a job's output back from " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -844,48 +898,72 @@ public final class ParallelRunner {
         else stopStarting("halt " + settings.halt);
     }
 
-    private void release(Job job) {
-        runningCount.decrementAndGet();
+    private RunSummary summary() {
         lock.lock();
         try {
-            freeSlots.addFirst(job.slot);
-            running--;
-            changed.signalAll();
+            List<RunSummary.Top> mem = new ArrayList<>(topMemory);
+            mem.sort(Comparator.comparingLong(RunSummary.Top::value).reversed());
+            List<RunSummary.Top> cpu = new ArrayList<>(topCpu);
+            cpu.sort(Comparator.comparingLong(RunSummary.Top::value).reversed());
+            long first = firstStartNanos;
+            long wall = first == 0 ? 0 : Math.max(0, lastFinishNanos - first);
+            String reason = stopReason;
+            boolean interrupted = "interrupt".equals(killReason) || "interrupt".equals(reason);
+            return new RunSummary(finished.get(), succeeded, failed.get(), retries.get(), skipped.get(), timedOut, oomKilled, withStrays,
+                    wall, RunSummary.Percentiles.of(wallMicros), RunSummary.Percentiles.of(cpuMicros), RunSummary.Percentiles.of(memoryBytes),
+                    memoryBytes.count(), mem, cpu, firstFailures, skippedLimits, interrupted ? "interrupted" : reason, errorStop, halted,
+                    settings.halt, haltingJob, knownTotal);
         } finally {
             lock.unlock();
         }
     }
 
-    private RunSummary summary() {
-        List<RunSummary.Top> mem = new ArrayList<>(topMemory);
-        mem.sort(Comparator.comparingLong(RunSummary.Top::value).reversed());
-        List<RunSummary.Top> cpu = new ArrayList<>(topCpu);
-        cpu.sort(Comparator.comparingLong(RunSummary.Top::value).reversed());
-        long first = firstStartNanos;
-        long wall = first == 0 ? 0 : Math.max(0, lastFinishNanos - first);
-        String reason = stopReason;
-        boolean interrupted = killReason != null && killReason.equals("interrupt") || "interrupt".equals(reason);
-        return new RunSummary(finished.get(), succeeded, failed.get(), retries.get(), skipped.get(), timedOut, oomKilled, withStrays, wall,
-                RunSummary.Percentiles.of(wallMicros), RunSummary.Percentiles.of(cpuMicros), RunSummary.Percentiles.of(memoryBytes),
-                memoryBytes.count(), mem, cpu, firstFailures, skippedLimits, interrupted ? "interrupted" : reason, errorStop, halted, settings.halt,
-                haltingJob, knownTotal);
-    }
-
-    /** One job across its tries; fields are written by whichever thread runs the try's step, in order. */
+    /** One job across its tries; only its slot's worker touches it, then the finishing step under the lock. */
     private static final class Job {
         final JobInput input;
-        long order;
+        final long order;
         int slot;
         int tries;
         List<String> argv;
         String command;
         long startNanos;
         long startEpochMillis;
-        JobOutput output;
         Path resultsDirectory;
+        Path spooledStdout;
+        Path spooledStderr;
+        JobOutput lines;
 
-        Job(JobInput input) {
+        Job(JobInput input, long order) {
             this.input = input;
+            this.order = order;
+        }
+
+        /** @return how many bytes the last try wrote to stdout */
+        long stdoutBytes() {
+            try {
+                if (lines != null) return lines.stdoutBytes();
+                if (spooledStdout != null) return Files.size(spooledStdout);
+                if (resultsDirectory != null) return Files.size(resultsDirectory.resolve("stdout"));
+            } catch (IOException e) {
+                return 0;
+            }
+            return 0;
+        }
+
+        /** Drops the last try's held output (printed, or a failed try that is tried again). */
+        void discardOutput() {
+            if (lines != null) lines.close();
+            lines = null;
+            for (Path p : new Path[] {spooledStdout, spooledStderr}) {
+                if (p == null) continue;
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot delete " + p, e);
+                }
+            }
+            spooledStdout = null;
+            spooledStderr = null;
         }
     }
 }
