@@ -410,6 +410,9 @@ public final class ParallelRunner {
                             : Thread.ofVirtual().name("forkline-parallel-slot-", 1);
                     for (int slot = 1; slot <= s.jobs; slot++) {
                         int mySlot = slot;
+                        if (s.output == OutputMode.GROUPED && s.resultsDirectory == null) {
+                            Files.createDirectory(spoolDirectory.resolve(Integer.toString(slot)));
+                        }
                         workers.add(threads.start(() -> work(source, mySlot)));
                     }
                     for (Thread worker : workers) joinUninterruptibly(worker);
@@ -714,9 +717,12 @@ public final class ParallelRunner {
         switch (settings.output) {
             case NONE -> command.stdout(Stdio.discard()).stderr(Stdio.discard());
             case GROUPED -> {
+                // A directory per slot: creating and removing files in one directory would
+                // serialize the slots on its inode's lock.
+                Path dir = spoolDirectory.resolve(Integer.toString(job.slot));
                 String name = job.input.seq() + "-" + job.tries;
-                job.spooledStdout = spoolDirectory.resolve(name + ".out");
-                job.spooledStderr = spoolDirectory.resolve(name + ".err");
+                job.spooledStdout = dir.resolve(name + ".out");
+                job.spooledStderr = dir.resolve(name + ".err");
                 command.stdout(Stdio.writeTo(job.spooledStdout)).stderr(Stdio.writeTo(job.spooledStderr));
             }
             case LINES -> {
@@ -854,8 +860,8 @@ public final class ParallelRunner {
             if (job.lines != null) job.lines.print();
             if (job.spooledStdout != null) {
                 byte[] tag = tag(job);
-                copy(job.spooledStdout, new LineWriter(stdout, tag, false));
-                copy(job.spooledStderr, new LineWriter(stderr, tag, false));
+                copy(job.spooledStdout, job.spooledStdoutBytes, new LineWriter(stdout, tag, false));
+                copy(job.spooledStderr, -1, new LineWriter(stderr, tag, false));
             }
         } catch (UncheckedIOException e) {
             errorStop = true;
@@ -874,9 +880,9 @@ public final class ParallelRunner {
      * Streams a spool file through the writer, in reads of at most 64 KiB; most jobs write
      * nothing to one stream or both, and an empty file costs one stat.
      */
-    private static void copy(Path file, LineWriter out) {
+    private static void copy(Path file, long knownSize, LineWriter out) {
         try {
-            long size = Files.size(file);
+            long size = knownSize >= 0 ? knownSize : Files.size(file);
             if (size == 0) return;
             try (var in = Files.newInputStream(file)) {
                 byte[] buffer = new byte[(int) Math.min(size, 64 * 1024)];
@@ -930,6 +936,8 @@ public final class ParallelRunner {
         long startEpochMillis;
         Path resultsDirectory;
         Path spooledStdout;
+        /** The spooled stdout's size, once the try's result has read it. */
+        long spooledStdoutBytes = -1;
         Path spooledStderr;
         JobOutput lines;
 
@@ -942,7 +950,7 @@ public final class ParallelRunner {
         long stdoutBytes() {
             try {
                 if (lines != null) return lines.stdoutBytes();
-                if (spooledStdout != null) return Files.size(spooledStdout);
+                if (spooledStdout != null) return spooledStdoutBytes = Files.size(spooledStdout);
                 if (resultsDirectory != null) return Files.size(resultsDirectory.resolve("stdout"));
             } catch (IOException e) {
                 return 0;
@@ -963,6 +971,7 @@ public final class ParallelRunner {
                 }
             }
             spooledStdout = null;
+            spooledStdoutBytes = -1;
             spooledStderr = null;
         }
     }
