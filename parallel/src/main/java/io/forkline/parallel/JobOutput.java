@@ -4,11 +4,11 @@ import io.forkline.OutputListener;
 import java.nio.ByteBuffer;
 
 /**
- * One try's stdout and stderr on their way to forkline's own: held in {@link Spool}s until the
- * job may print (grouped output, or a later job's lines while keep-order waits for an earlier
- * one), or written line by line once it is live. Chunks arrive on the launcher's event loop;
- * going live and printing happen on the runner's completion thread; the lock keeps the bytes of
- * one stream in order across the switch.
+ * One try's stdout and stderr, with {@code --output lines}, on their way to forkline's own:
+ * written line by line once it is live, and held in {@link Spool}s until then (a later job's
+ * lines while keep-order waits for an earlier one). Chunks arrive on the launcher's event loop;
+ * going live and printing happen on a worker thread under the run's lock; this object's own lock
+ * keeps the bytes of one stream in order across the switch.
  */
 final class JobOutput implements AutoCloseable {
     private final Spool stdoutSpool;

@@ -4,8 +4,8 @@ package io.forkline.parallel;
 public enum OutputMode {
     /**
      * Each job's output is printed whole when the job finishes, never mixed with another's
-     * (GNU parallel's default, {@code --group}). It is held in memory up to a bound and then
-     * spilled to a temporary file, so a job that writes gigabytes takes no more heap.
+     * (GNU parallel's default, {@code --group}). The child writes it into two spool files,
+     * printed and deleted when it ends, so a job that writes gigabytes takes disk, not heap.
      */
     GROUPED,
     /**

@@ -5,7 +5,7 @@ import java.io.OutputStream;
 
 /**
  * forkline's own stdout or stderr, written by the event loop (lines as they come) and by the
- * completion thread (a finished job's grouped output), one write at a time. A write error (the
+ * worker threads (a finished job's grouped output), one write at a time. A write error (the
  * reader of a pipe went away) is remembered and said once; jobs go on.
  */
 final class OutputSink {
