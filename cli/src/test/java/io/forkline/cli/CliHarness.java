@@ -25,6 +25,11 @@ final class CliHarness {
             this(code, stdout, stderr, stdout.length());
         }
 
+        /** @return {exit code, stdout, stderr}, as the older tests take it */
+        Object[] asArray() {
+            return new Object[] {code, stdout, stderr};
+        }
+
         @Override
         public String toString() {
             return "exit " + code + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
@@ -32,7 +37,12 @@ final class CliHarness {
     }
 
     /** Runs the CLI in this JVM, with stdout and stderr captured. Never give it stdin as an input. */
-    static synchronized Result inProcess(String... args) {
+    static Result inProcess(String... args) {
+        return inProcess(Main.commandLine(), args);
+    }
+
+    /** Runs this command line in this JVM, with stdout and stderr captured. */
+    static synchronized Result inProcess(picocli.CommandLine commandLine, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -40,7 +50,7 @@ final class CliHarness {
         try {
             System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().execute(args);
+            int code = commandLine.execute(args);
             return new Result(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);

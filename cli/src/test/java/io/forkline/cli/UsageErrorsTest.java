@@ -26,19 +26,7 @@ class UsageErrorsTest {
     }
 
     private static Object[] cli(CommandLine commandLine, List<String> args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = commandLine.execute(args.toArray(String[]::new));
-            return new Object[] {code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return CliHarness.inProcess(commandLine, args.toArray(String[]::new)).asArray();
     }
 
     static Stream<Arguments> badCommandLines() {
