@@ -746,6 +746,15 @@ FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms)
     return n < 0 ? -errno : n;
 }
 
+/* fcntl(F_SETLEASE): a read lease is granted only when no fd of any process has the file open
+ * for writing, which makes taking one (and dropping it at once) the one exact test of "can
+ * anything still write to this file?" that Linux offers. forkline parallel asks it before it
+ * hands a job's spent output file to the next job (see Shim.openForWriting). */
+FL_API int fl_set_lease(int32_t fd, int32_t type)
+{
+    return fcntl(fd, F_SETLEASE, type) < 0 ? -errno : 0;
+}
+
 FL_API int fl_eventfd(void)
 {
     int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

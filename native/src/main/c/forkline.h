@@ -138,6 +138,7 @@ FL_API int fl_eventfd(void);
 FL_API int fl_dup(int32_t fd);
 FL_API int fl_dup3(int32_t fd, int32_t target);
 FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms);
+FL_API int fl_set_lease(int32_t fd, int32_t type);
 FL_API int64_t fl_layout(int32_t item);
 FL_API int64_t fl_counter(int32_t which);
 FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text, int32_t text_len);

@@ -57,9 +57,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Nothing per job outlives the job but its counters, so the heap does not grow with the input.
  *
  * <h2>Output</h2>
- * Grouped output goes to two files per try in the run's spool directory, which the child writes
- * straight into and which are printed and deleted when the job finishes: no pipe, no event-loop
- * work, and no heap whatever a job writes. Line output goes through pipes and the launcher's
+ * Grouped output goes to two files in the run's spool directory, which the child writes
+ * straight into and which are printed when the job finishes: no pipe, no event-loop work, and no
+ * heap whatever a job writes. The files are used again by later jobs once nothing can write to
+ * them ({@link SpoolFiles}). Line output goes through pipes and the launcher's
  * event loop ({@link JobOutput}), held while keep-order waits for an earlier job.
  *
  * <h2>Stopping</h2>
@@ -136,6 +137,7 @@ public final class ParallelRunner {
     private Joblog joblog;
     private ResultsDirectory results;
     private Path spoolDirectory;
+    private SpoolFiles spoolFiles;
     private Spool.Budget outputBudget;
     private OutputSink stdout;
     private OutputSink stderr;
@@ -399,6 +401,7 @@ public final class ParallelRunner {
                 if (s.resultsDirectory != null) results = new ResultsDirectory(s.resultsDirectory);
                 spoolDirectory = Files.createTempDirectory("forkline-parallel-" + ProcessHandle.current().pid() + "-");
                 outputBudget = new Spool.Budget(OUTPUT_MEMORY_BUDGET, spoolDirectory);
+                spoolFiles = new SpoolFiles(spoolDirectory);
                 stdout = new OutputSink(s.stdoutStream, true);
                 stderr = new OutputSink(s.stderrStream, true);
                 Launcher.Builder lb = Launcher.builder().name("forkline-parallel").shutdownPolicy(ShutdownPolicy.KILL);
@@ -410,9 +413,6 @@ public final class ParallelRunner {
                             : Thread.ofVirtual().name("forkline-parallel-slot-", 1);
                     for (int slot = 1; slot <= s.jobs; slot++) {
                         int mySlot = slot;
-                        if (s.output == OutputMode.GROUPED && s.resultsDirectory == null) {
-                            Files.createDirectory(spoolDirectory.resolve(Integer.toString(slot)));
-                        }
                         workers.add(threads.start(() -> work(source, mySlot)));
                     }
                     for (Thread worker : workers) joinUninterruptibly(worker);
@@ -651,7 +651,7 @@ public final class ParallelRunner {
             } finally {
                 lock.unlock();
             }
-            job.discardOutput();
+            discardOutput(job);
         }
     }
 
@@ -717,13 +717,8 @@ public final class ParallelRunner {
         switch (settings.output) {
             case NONE -> command.stdout(Stdio.discard()).stderr(Stdio.discard());
             case GROUPED -> {
-                // A directory per slot: creating and removing files in one directory would
-                // serialize the slots on its inode's lock.
-                Path dir = spoolDirectory.resolve(Integer.toString(job.slot));
-                String name = job.input.seq() + "-" + job.tries;
-                job.spooledStdout = dir.resolve(name + ".out");
-                job.spooledStderr = dir.resolve(name + ".err");
-                command.stdout(Stdio.writeTo(job.spooledStdout)).stderr(Stdio.writeTo(job.spooledStderr));
+                job.spool = spoolFiles.take();
+                command.stdout(Stdio.writeTo(job.spool.stdout())).stderr(Stdio.writeTo(job.spool.stderr()));
             }
             case LINES -> {
                 JobOutput output = new JobOutput(outputBudget, stdout, stderr, tag(job), true, !settings.keepOrder);
@@ -858,16 +853,16 @@ public final class ParallelRunner {
     private void print(Job job) {
         try {
             if (job.lines != null) job.lines.print();
-            if (job.spooledStdout != null) {
+            if (job.spool != null) {
                 byte[] tag = tag(job);
-                copy(job.spooledStdout, job.spooledStdoutBytes, new LineWriter(stdout, tag, false));
-                copy(job.spooledStderr, -1, new LineWriter(stderr, tag, false));
+                copy(job.spool.stdout(), job.spooledStdoutBytes, new LineWriter(stdout, tag, false));
+                job.spooledStderrBytes = copy(job.spool.stderr(), -1, new LineWriter(stderr, tag, false));
             }
         } catch (UncheckedIOException e) {
             errorStop = true;
             stopStarting(e.getMessage());
         } finally {
-            job.discardOutput();
+            discardOutput(job);
         }
         IOException failure = stdout.failure() != null ? stdout.failure() : stderr.failure();
         if (failure != null) {
@@ -879,21 +874,34 @@ public final class ParallelRunner {
     /**
      * Streams a spool file through the writer, in reads of at most 64 KiB; most jobs write
      * nothing to one stream or both, and an empty file costs one stat.
+     *
+     * @return the file's size when the copy began, 0 when there is no file
      */
-    private static void copy(Path file, long knownSize, LineWriter out) {
+    private static long copy(Path file, long knownSize, LineWriter out) {
         try {
             long size = knownSize >= 0 ? knownSize : Files.size(file);
-            if (size == 0) return;
+            if (size == 0) return 0;
             try (var in = Files.newInputStream(file)) {
                 byte[] buffer = new byte[(int) Math.min(size, 64 * 1024)];
                 for (int n = in.read(buffer); n > 0; n = in.read(buffer)) out.write(buffer, 0, n);
                 out.end();
             }
+            return size;
         } catch (java.nio.file.NoSuchFileException e) {
-            // The spawn failed before the file was made: nothing to print.
+            return 0; // the spawn failed before the file was made: nothing to print
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read a job's output back from " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Drops the job's last try's held output (printed, or a failed try that is tried again). */
+    private void discardOutput(Job job) {
+        if (job.lines != null) job.lines.close();
+        job.lines = null;
+        if (job.spool != null) spoolFiles.give(job.spool, job.spooledStdoutBytes, job.spooledStderrBytes);
+        job.spool = null;
+        job.spooledStdoutBytes = -1;
+        job.spooledStderrBytes = -1;
     }
 
     private void checkHalt(JobResult result) {
@@ -935,10 +943,12 @@ public final class ParallelRunner {
         long startNanos;
         long startEpochMillis;
         Path resultsDirectory;
-        Path spooledStdout;
+        /** Where the try's grouped output is spooled. */
+        SpoolFiles.Pair spool;
         /** The spooled stdout's size, once the try's result has read it. */
         long spooledStdoutBytes = -1;
-        Path spooledStderr;
+        /** The spooled stderr's size, once printing has read it. */
+        long spooledStderrBytes = -1;
         JobOutput lines;
 
         Job(JobInput input, long order) {
@@ -950,29 +960,12 @@ public final class ParallelRunner {
         long stdoutBytes() {
             try {
                 if (lines != null) return lines.stdoutBytes();
-                if (spooledStdout != null) return spooledStdoutBytes = Files.size(spooledStdout);
+                if (spool != null) return spooledStdoutBytes = Files.size(spool.stdout());
                 if (resultsDirectory != null) return Files.size(resultsDirectory.resolve("stdout"));
             } catch (IOException e) {
                 return 0;
             }
             return 0;
-        }
-
-        /** Drops the last try's held output (printed, or a failed try that is tried again). */
-        void discardOutput() {
-            if (lines != null) lines.close();
-            lines = null;
-            for (Path p : new Path[] {spooledStdout, spooledStderr}) {
-                if (p == null) continue;
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot delete " + p, e);
-                }
-            }
-            spooledStdout = null;
-            spooledStdoutBytes = -1;
-            spooledStderr = null;
         }
     }
 }

@@ -220,6 +220,19 @@ class ParallelRunnerTest {
         assertThat(Files.readString(results.resolve("1/c/2/0/seq"))).isEqualTo("3");
     }
 
+    @Test
+    void aDaemonThatAJobLeftWritingNeverWritesIntoALaterJobsOutput() throws Exception {
+        List<String> values = new ArrayList<>();
+        for (int i = 1; i <= 8; i++) values.add(Integer.toString(i));
+        // Job 1 leaves a background writer holding its stdout and stderr; the later jobs run on
+        // the one slot while it writes, so each would get job 1's files if they were reused.
+        String script = "if [ $1 = 1 ]; then (sleep 0.2; echo late-out; echo late-err >&2) & exit 0; fi; sleep 0.1; echo job $1";
+        Ran ran = run(jobs(sh(script), values).jobs(1));
+        assertThat(ran.stdout()).doesNotContain("late");
+        assertThat(ran.stderr()).doesNotContain("late");
+        assertThat(ran.stdout().lines()).containsExactly("job 2", "job 3", "job 4", "job 5", "job 6", "job 7", "job 8");
+    }
+
     /** The run removes its cgroup subtree, in every hierarchy, when it ends. */
     static List<Path> leftoverCgroupRoots() {
         List<Path> left = new ArrayList<>();

@@ -123,6 +123,10 @@ public final class Shim {
         static final MethodHandle HANDLE = NativeLibrary.quick("fl_dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
+    private static final class SetLease {
+        static final MethodHandle HANDLE = NativeLibrary.quick("fl_set_lease", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
     private static final class ErrnoText {
         static final MethodHandle HANDLE = NativeLibrary.quick(
                 "fl_errno_text", FunctionDescriptor.ofVoid(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
@@ -133,7 +137,7 @@ public final class Shim {
     static {
         verifyLayout();
         // Linked later, but a library without them is refused now, like one without the others.
-        NativeLibrary.requireSymbols("fl_pidfd_signal", "fl_pipe", "fl_dup3", "fl_errno_text");
+        NativeLibrary.requireSymbols("fl_pidfd_signal", "fl_pipe", "fl_dup3", "fl_errno_text", "fl_set_lease");
         try {
             CLONE3_USABLE = (int) INIT.invokeExact() == 1;
         } catch (Throwable t) {
@@ -440,6 +444,39 @@ public final class Shim {
         }
         if (rc < 0) throw Errors.syscall("poll", rc, null);
         return rc > 0;
+    }
+
+    /** {@code F_RDLCK} for {@code F_SETLEASE}. */
+    private static final int F_RDLCK = 0;
+    /** {@code F_UNLCK} for {@code F_SETLEASE}. */
+    private static final int F_UNLCK = 2;
+
+    /**
+     * Whether any process still has the file open for writing. Linux grants a read lease
+     * ({@code fcntl(F_SETLEASE, F_RDLCK)}) only when no fd open for writing refers to the file,
+     * in any process, so taking one and dropping it at once is an exact test; nothing else
+     * answers it without walking every process's fds.
+     *
+     * @return true when some fd open for writing refers to the file
+     * @throws SyscallException from open (ENOENT when it is gone) or fcntl, for example EINVAL on
+     *     a filesystem without leases or with leases turned off ({@code fs.leases-enable})
+     */
+    public static boolean openForWriting(String path) throws SyscallException {
+        int fd = open(path, O_RDONLY | O_NOFOLLOW, 0);
+        try {
+            int rc = (int) SetLease.HANDLE.invokeExact(fd, F_RDLCK);
+            if (rc == -Errno.EAGAIN) return true;
+            if (rc < 0) throw Errors.syscall("fcntl(F_SETLEASE, F_RDLCK)", rc, path);
+            rc = (int) SetLease.HANDLE.invokeExact(fd, F_UNLCK);
+            if (rc < 0) throw Errors.syscall("fcntl(F_SETLEASE, F_UNLCK)", rc, path);
+            return false;
+        } catch (SyscallException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("fl_set_lease", t);
+        } finally {
+            close(fd);
+        }
     }
 
     // ---------------------------------------------------------------------------------------
