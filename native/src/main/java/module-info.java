@@ -5,5 +5,5 @@
  */
 module io.forkline.sys {
     exports io.forkline.sys;
-    exports io.forkline.sys.ffm to io.forkline.launcher, io.forkline.cgroup, io.forkline.parallel;
+    exports io.forkline.sys.ffm to io.forkline.launcher, io.forkline.cgroup, io.forkline.parallel, io.forkline.lab;
 }

@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import io.forkline.lab.Latencies;
 import io.forkline.Child;
 import io.forkline.Launcher;
 import io.forkline.cgroup.Cgroup;

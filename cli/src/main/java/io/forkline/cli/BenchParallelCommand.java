@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import io.forkline.sys.ffm.NativeTool;
 import io.forkline.Command;
 import io.forkline.Exit;
 import io.forkline.Launcher;

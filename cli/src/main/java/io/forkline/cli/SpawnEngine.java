@@ -1,5 +1,7 @@
 package io.forkline.cli;
 
+import io.forkline.sys.ffm.NativeTool;
+import io.forkline.lab.Latencies;
 import io.forkline.Child;
 import io.forkline.Command;
 import io.forkline.Launcher;

@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import io.forkline.lab.Latencies;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

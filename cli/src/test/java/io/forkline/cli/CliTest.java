@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import io.forkline.lab.Latencies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;

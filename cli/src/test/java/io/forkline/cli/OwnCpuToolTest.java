@@ -1,5 +1,6 @@
 package io.forkline.cli;
 
+import io.forkline.sys.ffm.NativeTool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;

@@ -1,4 +1,4 @@
-package io.forkline.cli;
+package io.forkline.sys.ffm;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Extracts one of the programs that the native build packs beside libforkline.so. */
-final class NativeTool {
+public final class NativeTool {
     private NativeTool() {}
 
-    static Path extract(String name) throws IOException {
+    public static Path extract(String name) throws IOException {
         String arch = switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> "x86_64";
             case "aarch64", "arm64" -> "aarch64";

@@ -1,22 +1,22 @@
-package io.forkline.cli;
+package io.forkline.lab;
 
 import java.util.Arrays;
 
 /** Latencies in nanoseconds, recorded by many threads into one preallocated array. */
-final class Latencies {
+public final class Latencies {
     private final long[] nanos;
     private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
 
-    Latencies(int capacity) {
+    public Latencies(int capacity) {
         this.nanos = new long[capacity];
     }
 
-    void record(long latencyNanos) {
+    public void record(long latencyNanos) {
         nanos[next.getAndIncrement()] = latencyNanos;
     }
 
     /** @return the recorded values, sorted */
-    long[] sorted() {
+    public long[] sorted() {
         long[] copy = Arrays.copyOf(nanos, next.get());
         Arrays.sort(copy);
         return copy;
@@ -26,7 +26,7 @@ final class Latencies {
      * The nearest-rank percentile: the smallest value with at least {@code p} percent of the
      * values at or below it.
      */
-    static long percentile(long[] sorted, double p) {
+    public static long percentile(long[] sorted, double p) {
         if (sorted.length == 0) throw new IllegalArgumentException("no values");
         int rank = (int) Math.ceil(p / 100.0 * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
