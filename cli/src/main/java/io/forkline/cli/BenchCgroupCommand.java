@@ -1,9 +1,9 @@
 package io.forkline.cli;
 
-import io.forkline.lab.Latencies;
-import io.forkline.Child;
+import io.forkline.lab.CgroupStarts;
+import io.forkline.lab.CgroupStarts.Mode;
+import io.forkline.lab.CgroupStarts.Result;
 import io.forkline.Launcher;
-import io.forkline.cgroup.Cgroup;
 import io.forkline.cgroup.CgroupPool;
 import io.forkline.cgroup.CgroupRoot;
 import java.nio.file.Files;
@@ -14,9 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code forkline bench cgroup}: one job per /bin/true, each in a cgroup of its own, four ways
- * side by side (issue 4, seed 004):
+ * side by side (issue 4, seed 004), as {@link CgroupStarts} runs them:
  * <ul>
  *   <li>{@code none}: no cgroup, the reference;
  *   <li>{@code mkdir}: mkdir per job (cgroup_mutex), born in it with CLONE_INTO_CGROUP, rmdir after;
@@ -49,8 +46,6 @@ import picocli.CommandLine.Spec;
                     + "--burst N instead acquires N groups at once, for mkdir and pool."
         })
 final class BenchCgroupCommand implements Callable<Integer> {
-    private static final List<String> MODES = List.of("none", "mkdir", "migrate", "pool");
-
     @Option(names = "--n", defaultValue = "2000", description = "Timed jobs per mode and concurrency (default ${DEFAULT-VALUE}).")
     int n;
 
@@ -80,8 +75,6 @@ final class BenchCgroupCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
-
-    private final AtomicInteger names = new AtomicInteger();
 
     @Override
     public Integer call() throws Exception {
@@ -116,7 +109,7 @@ final class BenchCgroupCommand implements Callable<Integer> {
     private int measure(CgroupRoot root) throws Exception {
         try (Launcher launcher = Launcher.create()) {
             List<Result> results = burst > 0 ? burst(root, launcher) : steady(root, launcher);
-            System.out.println(json ? Json.array(results.stream().map(Result::json).toList()) : table(results));
+            System.out.println(json ? Json.array(results.stream().map(BenchCgroupCommand::json).toList()) : table(results));
             return 0;
         }
     }
@@ -124,18 +117,19 @@ final class BenchCgroupCommand implements Callable<Integer> {
     private List<Result> steady(CgroupRoot root, Launcher launcher) throws Exception {
         int capacity = Math.max(64, 2 * concurrency.stream().mapToInt(Integer::intValue).max().orElse(1));
         try (CgroupPool pool = CgroupPool.builder(root).capacity(capacity).namePrefix("bench").build()) {
-            for (String mode : MODES) {
+            CgroupStarts starts = new CgroupStarts(root, launcher, pool);
+            for (Mode mode : Mode.values()) {
                 if (warmup <= 0) break;
-                if (!json) System.err.printf(Locale.ROOT, "warming up %s (%d jobs)...%n", mode, warmup);
-                run(mode, 2, warmup, root, launcher, pool);
+                if (!json) System.err.printf(Locale.ROOT, "warming up %s (%d jobs)...%n", mode.label(), warmup);
+                starts.run(mode, 2, warmup);
             }
             Map<String, List<Result>> runs = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
                 int share = n / rounds + (round < n % rounds ? 1 : 0);
                 for (int c : concurrency) {
-                    for (String mode : MODES) {
-                        if (!json) System.err.printf(Locale.ROOT, "round %d: %s at concurrency %d...%n", round + 1, mode, c);
-                        runs.computeIfAbsent(mode + "@" + c, k -> new ArrayList<>()).add(run(mode, c, share, root, launcher, pool));
+                    for (Mode mode : Mode.values()) {
+                        if (!json) System.err.printf(Locale.ROOT, "round %d: %s at concurrency %d...%n", round + 1, mode.label(), c);
+                        runs.computeIfAbsent(mode + "@" + c, k -> new ArrayList<>()).add(starts.run(mode, c, share));
                     }
                 }
             }
@@ -146,84 +140,17 @@ final class BenchCgroupCommand implements Callable<Integer> {
     private List<Result> burst(CgroupRoot root, Launcher launcher) throws Exception {
         List<Result> out = new ArrayList<>();
         try (CgroupPool pool = CgroupPool.builder(root).capacity(burst).lowWaterMark(0).namePrefix("bench").build()) {
+            CgroupStarts starts = new CgroupStarts(root, launcher, pool);
             if (warmup > 0) {
-                run("pool", 2, Math.min(warmup, burst), root, launcher, pool); // JIT warm-up on groups the pool has
-                run("mkdir", 2, Math.min(warmup, burst), root, launcher, pool);
+                starts.run(Mode.POOL, 2, Math.min(warmup, burst)); // JIT warm-up on groups the pool has
+                starts.run(Mode.MKDIR, 2, Math.min(warmup, burst));
             }
-            for (String mode : List.of("mkdir", "pool")) {
-                if (!json) System.err.printf(Locale.ROOT, "burst of %d: %s...%n", burst, mode);
-                out.add(run(mode, burst, burst, root, launcher, pool));
+            for (Mode mode : List.of(Mode.MKDIR, Mode.POOL)) {
+                if (!json) System.err.printf(Locale.ROOT, "burst of %d: %s...%n", burst, mode.label());
+                out.add(starts.run(mode, burst, burst));
             }
         }
         return out;
-    }
-
-    /** {@code jobs} jobs on {@code threads} threads that start together; returns their wall time and acquire latencies. */
-    private Result run(String mode, int threads, int jobs, CgroupRoot root, Launcher launcher, CgroupPool pool) throws Exception {
-        Latencies acquire = new Latencies(jobs);
-        AtomicInteger left = new AtomicInteger(jobs);
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        CountDownLatch ready = new CountDownLatch(threads);
-        CountDownLatch go = new CountDownLatch(1);
-        long slowBefore = pool.slowPathCount();
-        List<Thread> workers = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            workers.add(Thread.ofPlatform().name("bench-cgroup-" + t).start(() -> {
-                ready.countDown();
-                try {
-                    go.await();
-                    while (left.getAndDecrement() > 0 && failure.get() == null) job(mode, root, launcher, pool, acquire);
-                } catch (Exception e) {
-                    failure.compareAndSet(null, e);
-                }
-            }));
-        }
-        ready.await();
-        long start = System.nanoTime();
-        go.countDown();
-        for (Thread worker : workers) worker.join();
-        long elapsed = System.nanoTime() - start;
-        if (failure.get() != null) throw failure.get();
-        return Result.of(mode, threads, elapsed, acquire.sorted(), mode.equals("pool") ? pool.slowPathCount() - slowBefore : 0);
-    }
-
-    private void job(String mode, CgroupRoot root, Launcher launcher, CgroupPool pool, Latencies acquire) throws Exception {
-        io.forkline.Command command = io.forkline.Command.of("/bin/true");
-        switch (mode) {
-            case "none" -> {
-                long t0 = System.nanoTime();
-                acquire.record(System.nanoTime() - t0);
-                launcher.spawn(command).waitFor();
-            }
-            case "mkdir" -> {
-                long t0 = System.nanoTime();
-                Cgroup group = root.create("job-" + names.incrementAndGet());
-                acquire.record(System.nanoTime() - t0);
-                launcher.spawn(command.cgroup(group)).waitFor();
-                group.remove();
-            }
-            case "migrate" -> {
-                long t0 = System.nanoTime();
-                Cgroup group = root.create("job-" + names.incrementAndGet());
-                acquire.record(System.nanoTime() - t0);
-                // posix_spawn cannot be born in a group, so the launcher writes the pid to cgroup.procs.
-                Child child = launcher.spawn(command.cgroup(group).usePosixSpawn());
-                if (child.cgroupPlacement() != io.forkline.CgroupPlacement.MIGRATED) throw new IllegalStateException("not migrated");
-                child.waitFor();
-                group.remove();
-            }
-            case "pool" -> {
-                long t0 = System.nanoTime();
-                Cgroup group = pool.acquire();
-                acquire.record(System.nanoTime() - t0);
-                try {
-                    launcher.spawn(command.cgroup(group)).waitFor();
-                } finally {
-                    pool.release(group);
-                }
-            }
-            default -> throw new IllegalArgumentException(mode);
-        }
     }
 
     static String table(List<Result> results) {
@@ -231,11 +158,11 @@ final class BenchCgroupCommand implements Callable<Integer> {
                 "slow path", "vs none");
         for (Result r : results) {
             String vsNone = results.stream()
-                    .filter(o -> o.mode().equals("none") && o.concurrency() == r.concurrency())
+                    .filter(o -> o.mode() == Mode.NONE && o.concurrency() == r.concurrency())
                     .findFirst()
                     .map(o -> String.format(Locale.ROOT, "%.2fx", r.jobsPerSecond() / o.jobsPerSecond()))
                     .orElse("-");
-            table.row(r.mode(), r.concurrency(), r.n(), String.format(Locale.ROOT, "%.0f", r.jobsPerSecond()),
+            table.row(r.mode().label(), r.concurrency(), r.n(), String.format(Locale.ROOT, "%.0f", r.jobsPerSecond()),
                     micros(r.p50Nanos()), micros(r.p99Nanos()), micros(r.maxNanos()), r.slowPath(), vsNone);
         }
         return table.toString();
@@ -245,37 +172,17 @@ final class BenchCgroupCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f", nanos / 1000.0);
     }
 
-    /** One mode at one concurrency. */
-    record Result(String mode, int concurrency, int n, long elapsedNanos, long p50Nanos, long p99Nanos, long maxNanos,
-            long slowPath, long[] sortedLatencies) {
-        double jobsPerSecond() {
-            return n * 1e9 / elapsedNanos;
-        }
-
-        static Result of(String mode, int concurrency, long elapsedNanos, long[] sorted, long slowPath) {
-            return new Result(mode, concurrency, sorted.length, elapsedNanos, Latencies.percentile(sorted, 50),
-                    Latencies.percentile(sorted, 99), sorted[sorted.length - 1], slowPath, sorted);
-        }
-
-        static Result pool(List<Result> runs) {
-            long elapsed = runs.stream().mapToLong(Result::elapsedNanos).sum();
-            long[] all = runs.stream().flatMapToLong(r -> java.util.Arrays.stream(r.sortedLatencies())).sorted().toArray();
-            long slow = runs.stream().mapToLong(Result::slowPath).sum();
-            return of(runs.getFirst().mode(), runs.getFirst().concurrency(), elapsed, all, slow);
-        }
-
-        /** The JSON object of the cgroup benchmark's contract: exactly these keys. */
-        Map<String, Object> json() {
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("mode", mode);
-            fields.put("concurrency", concurrency);
-            fields.put("n", n);
-            fields.put("jobs_per_sec", jobsPerSecond());
-            fields.put("acquire_p50_us", p50Nanos / 1000.0);
-            fields.put("acquire_p99_us", p99Nanos / 1000.0);
-            fields.put("acquire_max_us", maxNanos / 1000.0);
-            fields.put("slow_path", slowPath);
-            return fields;
-        }
+    /** The JSON object of the cgroup benchmark's contract: exactly these keys. */
+    static Map<String, Object> json(Result r) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("mode", r.mode().label());
+        fields.put("concurrency", r.concurrency());
+        fields.put("n", r.n());
+        fields.put("jobs_per_sec", r.jobsPerSecond());
+        fields.put("acquire_p50_us", r.p50Nanos() / 1000.0);
+        fields.put("acquire_p99_us", r.p99Nanos() / 1000.0);
+        fields.put("acquire_max_us", r.maxNanos() / 1000.0);
+        fields.put("slow_path", r.slowPath());
+        return fields;
     }
 }

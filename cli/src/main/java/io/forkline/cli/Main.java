@@ -24,6 +24,7 @@ public final class Main {
     static {
         SUBCOMMANDS.put("run", RunCommand::new);
         SUBCOMMANDS.put("parallel", ParallelCommand::new);
+        SUBCOMMANDS.put("lab", LabCommand::commandLine);
         SUBCOMMANDS.put("bench", Bench::new);
         SUBCOMMANDS.put("doctor", DoctorCommand::new);
     }
