@@ -228,18 +228,16 @@ public final class CgroupBurstExperiment implements Experiment {
     }
 
     private static Chart chart(Map<Groups, Map<Mode, Result>> results) {
-        List<String> categories = new ArrayList<>();
-        List<Double> mkdir = new ArrayList<>();
-        List<Double> pool = new ArrayList<>();
+        List<String> stats = List.of("p50", "p99", "max");
+        List<Chart.Series> series = new ArrayList<>();
         for (var byGroups : results.entrySet()) {
-            for (String stat : List.of("p50", "p99", "max")) {
-                categories.add(stat + ", " + byGroups.getKey().words);
-                mkdir.add(stat(byGroups.getValue().get(Mode.MKDIR), stat));
-                pool.add(stat(byGroups.getValue().get(Mode.POOL), stat));
+            for (Mode mode : List.of(Mode.MKDIR, Mode.POOL)) {
+                List<Double> values = new ArrayList<>();
+                for (String stat : stats) values.add(stat(byGroups.getValue().get(mode), stat));
+                series.add(new Chart.Series((mode == Mode.MKDIR ? "mkdir" : "CgroupPool") + ", " + byGroups.getKey().words, values));
             }
         }
-        return new Chart("Time to get a fresh cgroup in a burst", "statistic", "ms", categories,
-                List.of(new Chart.Series("mkdir per start", mkdir), new Chart.Series("CgroupPool", pool)), true);
+        return new Chart("Time to get a fresh cgroup in a burst", "statistic", "ms", stats, series, true);
     }
 
     private static double stat(Result r, String stat) {

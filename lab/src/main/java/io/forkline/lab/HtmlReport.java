@@ -66,12 +66,12 @@ public final class HtmlReport {
         out.append("</table></section>\n");
 
         out.append("<section id=\"verdicts\"><h2>Verdicts</h2><table class=\"verdicts\"><thead><tr>")
-                .append("<th>experiment</th><th>claim</th><th>seed</th><th>here</th><th>verdict</th><th>why</th></tr></thead><tbody>");
+                .append("<th>id</th><th>claim</th><th>seed</th><th>here</th><th>verdict</th><th>why</th></tr></thead><tbody>");
         for (ExperimentResult r : run.results()) {
             for (Finding f : r.findings()) {
                 out.append("<tr><td><a href=\"#").append(r.id()).append("\">").append(r.id()).append("</a></td><td>").append(escape(f.claim()))
                         .append("</td><td class=\"num\">").append(escape(f.seedNumber())).append("</td><td class=\"num\">").append(escape(f.measured()))
-                        .append("</td><td>").append(badge(f.verdict())).append("</td><td>").append(escape(f.reason())).append("</td></tr>");
+                        .append("</td><td>").append(badge(f.verdict())).append("</td><td class=\"why\">").append(escape(f.reason())).append("</td></tr>");
             }
             for (Skip s : r.skips()) {
                 out.append("<tr class=\"skip\"><td><a href=\"#").append(r.id()).append("\">").append(r.id()).append("</a></td><td>")
@@ -128,7 +128,14 @@ public final class HtmlReport {
         CategoryChart chart = new CategoryChartBuilder().width(720).height(380).title(c.title()).xAxisTitle(c.categoryAxis())
                 .yAxisTitle(c.valueAxis()).build();
         org.knowm.xchart.style.CategoryStyler styler = chart.getStyler();
-        chart.getStyler().setYAxisLogarithmic(c.logarithmic());
+        styler.setYAxisLogarithmic(c.logarithmic());
+        styler.setYAxisLogarithmicDecadeOnly(true); // a gridline per decade, not nine
+        styler.setPlotGridVerticalLinesVisible(false);
+        styler.setPlotGridLinesColor(new Color(0xe3e6ec));
+        styler.setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
+        styler.setAxisTitleFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 13));
+        styler.setLegendFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
+        styler.setLegendBorderColor(Color.WHITE);
         styler.setLegendPosition(Styler.LegendPosition.OutsideS);
         styler.setLegendLayout(Styler.LegendLayout.Horizontal);
         styler.setChartBackgroundColor(Color.WHITE);
@@ -167,6 +174,7 @@ public final class HtmlReport {
         return !cell.isEmpty() && (Character.isDigit(cell.charAt(0)) || (cell.length() > 1 && cell.charAt(0) == '-' && Character.isDigit(cell.charAt(1))));
     }
 
+    /** Escapes text for HTML, and draws the plain-text "->" of the tables as an arrow. */
     static String escape(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
@@ -179,7 +187,7 @@ public final class HtmlReport {
                 default -> out.append(c);
             }
         }
-        return out.toString();
+        return out.toString().replace("-&gt;", "\u2192");
     }
 
     private static final String CSS = """
@@ -198,6 +206,10 @@ public final class HtmlReport {
             .finding{margin:6px 0}.why{color:var(--mute)}.note{color:var(--mute);font-size:14px}.took{color:var(--mute);font-size:13px;margin:-6px 0 8px}
             .charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;flex:1 1 480px}figure img{width:100%;height:auto;border:1px solid var(--line);border-radius:8px}
             figcaption{font-size:13px;color:var(--mute);text-align:center}tr.skip td{color:var(--mute)}
+            table.verdicts{table-layout:fixed}table.verdicts td,table.verdicts td.num{white-space:normal;text-align:left;font-size:14px}
+            table.verdicts th:nth-child(1){width:5%}table.verdicts th:nth-child(2){width:25%}table.verdicts th:nth-child(3){width:14%}
+            table.verdicts th:nth-child(4){width:20%}table.verdicts th:nth-child(5){width:15%}table.verdicts th:nth-child(6){width:21%}
+            table.verdicts .why{font-size:13px}table.verdicts .badge{white-space:normal;text-align:center}
             footer{color:var(--mute);font-size:13px;text-align:center;margin-top:24px}a{color:inherit}
             """;
 }
