@@ -22,7 +22,8 @@ import org.knowm.xchart.style.Styler;
  * {@code forkline lab --report DIR}: one self-contained DIR/index.html with the host's facts,
  * every verdict in one table at the top, then each experiment's tables and charts. Charts are
  * drawn by XChart as SVG and embedded as data URIs, so the file opens anywhere, offline, and can
- * be mailed or attached to a bug as it is.
+ * be mailed or attached to a bug as it is. The page is also well-formed XML (XHTML syntax), so
+ * that a test can parse it whole.
  */
 public final class HtmlReport {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
@@ -51,8 +52,8 @@ public final class HtmlReport {
 
     static String html(Lab.Run run) throws IOException {
         StringBuilder out = new StringBuilder(64 * 1024);
-        out.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
-                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        out.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n")
                 .append("<title>forkline lab: ").append(escape(run.host().kernel().text())).append("</title>\n<style>")
                 .append(CSS).append("</style></head><body>\n<main>\n");
         out.append("<header><h1>forkline lab</h1><p class=\"sub\">Each seed's claim, measured on this host, with forkline's answer beside it. ")
@@ -104,7 +105,7 @@ public final class HtmlReport {
             out.append("<div class=\"charts\">");
             for (Chart c : r.charts()) {
                 out.append("<figure><img alt=\"").append(escape(c.title())).append("\" src=\"data:image/svg+xml;base64,")
-                        .append(Base64.getEncoder().encodeToString(svg(c))).append("\"><figcaption>").append(escape(c.title()))
+                        .append(Base64.getEncoder().encodeToString(svg(c))).append("\"/><figcaption>").append(escape(c.title()))
                         .append("</figcaption></figure>");
             }
             out.append("</div>\n");
