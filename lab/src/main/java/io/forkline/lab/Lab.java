@@ -27,6 +27,7 @@ public final class Lab {
         // E4 CgroupBurstExperiment, E5 ParentSizeExperiment, one line each, in this order.
         all.add(new MigrationExperiment());
         all.add(new CgroupBurstExperiment());
+        all.add(new ParentSizeExperiment());
         return List.copyOf(all);
     }
 
