@@ -25,6 +25,9 @@ public final class Lab {
         List<Experiment> all = new ArrayList<>();
         // E1 ForkLockExperiment, E2 MigrationExperiment, E3 PidAllocationExperiment,
         // E4 CgroupBurstExperiment, E5 ParentSizeExperiment, one line each, in this order.
+        all.add(new ForkLockExperiment());
+
+        all.add(new PidAllocationExperiment());
         return List.copyOf(all);
     }
 
