@@ -29,9 +29,11 @@
  *     read). Nothing but the measured calls happens in the loop.
  *
  * Usage: forkline-threadspawn PROCESSES MILLISECONDS
- * Prints one line: n=… cpus=… seconds=… ops=… ops_per_sec=…: cpus is the number of CPUs the
- * workers were spread over, ops the threads created and joined by all workers, seconds the
- * window from the gate's opening to the last worker's stop, ops_per_sec their quotient.
+ * Prints one line: n=… cpus=… seconds=… ops=… ops_per_sec=… cpu_seconds=…: cpus is the number of
+ * CPUs the workers were spread over, ops the threads created and joined by all workers, seconds
+ * the window from the gate's opening to the last worker's stop, ops_per_sec their quotient, and
+ * cpu_seconds the CPU time (user + system) of the workers and their threads: over seconds, the
+ * cores they actually had, which on a shared machine can be fewer than min(N, cpus).
  * Errors go to stderr with the call and the errno name, and the exit status is 2. Every worker
  * forked is reaped before this program exits, also on error: a worker that fails reports why in
  * its slot and exits, and the parent tells the others to stop through an abort flag.
@@ -43,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -278,8 +281,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "forkline-threadspawn: a worker failed or did not exit 0\n");
         return 2;
     }
+    /* The workers are reaped, so RUSAGE_CHILDREN holds them and every thread they created. */
+    struct rusage usage;
+    if (getrusage(RUSAGE_CHILDREN, &usage) != 0) {
+        report_error("", "getrusage", errno);
+        return 2;
+    }
+    double cpu_seconds = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     double seconds = (double)(last_stop - opened) / 1e9;
-    printf("n=%d cpus=%d seconds=%.6f ops=%ld ops_per_sec=%.1f\n", n, CPU_COUNT(&allowed), seconds, ops, seconds > 0 ? (double)ops / seconds : 0.0);
+    printf("n=%d cpus=%d seconds=%.6f ops=%ld ops_per_sec=%.1f cpu_seconds=%.6f\n", n, CPU_COUNT(&allowed), seconds, ops,
+           seconds > 0 ? (double)ops / seconds : 0.0, cpu_seconds);
     free(workers);
     munmap(shared, size);
     return 0;

@@ -18,18 +18,20 @@ class PidAllocationExperimentTest {
 
     @Test
     void threadspawnLineIsParsed() {
-        ThreadspawnRun run = ThreadspawnRun.parse("n=2 cpus=2 seconds=1.000003 ops=160806 ops_per_sec=160805.5\n");
+        ThreadspawnRun run = ThreadspawnRun.parse("n=2 cpus=2 seconds=1.000003 ops=160806 ops_per_sec=160805.5 cpu_seconds=1.9\n");
 
-        assertThat(run).isEqualTo(new ThreadspawnRun(2, 2, 1.000003, 160806, 160805.5));
+        assertThat(run).isEqualTo(new ThreadspawnRun(2, 2, 1.000003, 160806, 160805.5, 1.9));
     }
 
     @Test
     void threadspawnLineWithAMissingOrBadValueIsRejectedWithTheLine() {
-        assertThatThrownBy(() -> ThreadspawnRun.parse("n=2 seconds=1.0 ops=10 ops_per_sec=10.0"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("no cpus= in: n=2 seconds=1.0 ops=10 ops_per_sec=10.0");
-        assertThatThrownBy(() -> ThreadspawnRun.parse("n=two cpus=2 seconds=1.0 ops=10 ops_per_sec=10.0"))
+        assertThatThrownBy(() -> ThreadspawnRun.parse("n=2 seconds=1.0 ops=10 ops_per_sec=10.0 cpu_seconds=1.0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("no cpus= in: n=2 seconds=1.0 ops=10 ops_per_sec=10.0 cpu_seconds=1.0");
+        assertThatThrownBy(() -> ThreadspawnRun.parse("n=two cpus=2 seconds=1.0 ops=10 ops_per_sec=10.0 cpu_seconds=1.0"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("n is not an integer in: n=two");
-        assertThatThrownBy(() -> ThreadspawnRun.parse("n=2 cpus=2 seconds=0.000000 ops=0 ops_per_sec=0.0"))
+        assertThatThrownBy(() -> ThreadspawnRun.parse("n=2 cpus=2 seconds=1.0 ops=10 ops_per_sec=10.0 cpu_seconds=lots"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("cpu_seconds is not a number in: ");
+        assertThatThrownBy(() -> ThreadspawnRun.parse("n=2 cpus=2 seconds=0.000000 ops=0 ops_per_sec=0.0 cpu_seconds=0.0"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not a measurement: ");
         assertThatThrownBy(() -> ThreadspawnRun.parse(""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("no key=value pairs in an empty line");
@@ -47,6 +49,7 @@ class PidAllocationExperimentTest {
             assertThat(run.cpus()).isEqualTo(Runtime.getRuntime().availableProcessors());
             assertThat(run.ops()).isPositive();
             assertThat(run.opsPerSecond()).isCloseTo(run.ops() / run.seconds(), org.assertj.core.data.Percentage.withPercentage(0.1));
+            assertThat(run.cpuSeconds()).as("the workers' threads ran on some CPU").isPositive();
         } finally {
             Files.delete(tool);
         }
@@ -93,12 +96,13 @@ class PidAllocationExperimentTest {
 
     @Test
     void onTwoCoresPidmapLockContentionIsNotApplicableAndOversubscriptionIsNamed() {
-        Finding finding = PidAllocationExperiment.threadspawnFinding(Map.of(1, 96_000.0, 2, 145_000.0, 4, 139_000.0), 2);
+        Finding finding = PidAllocationExperiment.threadspawnFinding(Map.of(1, 96_000.0, 2, 145_000.0, 4, 139_000.0),
+                Map.of(1, 1.0, 2, 1.88, 4, 1.7), 2);
 
         assertThat(finding.verdict()).isEqualTo(Verdict.NOT_APPLICABLE);
         assertThat(finding.seedNumber()).isEqualTo("465k ops/s at 20 processes, unpatched");
         assertThat(finding.measured()).contains("N=2 145k ops/s (1.51x)");
-        assertThat(finding.reason()).startsWith("2 cores: 2 processes scale 1.51x of 2x, and below 8 CPUs")
+        assertThat(finding.reason()).startsWith("2 cores: 2 processes scale 1.51x of 2x on 1.88 cores used, and below 8 CPUs")
                 .endsWith("; N=4 oversubscribes the 2 cores (1.45x)");
     }
 
@@ -107,8 +111,9 @@ class PidAllocationExperimentTest {
         Map<Integer, Double> contended = new java.util.TreeMap<>(Map.of(1, 100_000.0, 2, 150_000.0, 4, 200_000.0));
         Map<Integer, Double> linear = new java.util.TreeMap<>(Map.of(1, 100_000.0, 2, 195_000.0, 4, 380_000.0));
 
-        Finding holds = PidAllocationExperiment.threadspawnFinding(contended, 16);
-        Finding doesNotHold = PidAllocationExperiment.threadspawnFinding(linear, 16);
+        Map<Integer, Double> allCoresUsed = Map.of(1, 1.0, 2, 2.0, 4, 3.9);
+        Finding holds = PidAllocationExperiment.threadspawnFinding(contended, allCoresUsed, 16);
+        Finding doesNotHold = PidAllocationExperiment.threadspawnFinding(linear, allCoresUsed, 16);
 
         assertThat(holds.verdict()).isEqualTo(Verdict.HOLDS);
         assertThat(holds.reason()).startsWith("4 processes reach 50% of linear scaling (below 75%)").doesNotContain("oversubscribe");
@@ -138,7 +143,8 @@ class PidAllocationExperimentTest {
 
     @Test
     void rangesBeatingTheGlobalLockAtTheCoreCountHold() {
-        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 26e6, 2, 44e6, 4, 38e6), Map.of(1, 19e6, 2, 14e6, 4, 19e6), 2);
+        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 26e6, 2, 44e6, 4, 38e6), Map.of(1, 19e6, 2, 14e6, 4, 19e6),
+                Map.of(1, 1.0, 2, 1.9, 4, 1.9), 2);
 
         assertThat(finding.verdict()).isEqualTo(Verdict.HOLDS);
         assertThat(finding.measured()).isEqualTo("2 threads: 44.0M vs 14.0M ops/s (3.14x); 1 thread 1.37x");
@@ -147,15 +153,37 @@ class PidAllocationExperimentTest {
 
     @Test
     void rangesNoFasterThanTheGlobalLockDoNotHold() {
-        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 20e6, 2, 22e6, 4, 22e6), Map.of(1, 20e6, 2, 20e6, 4, 20e6), 4);
+        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 20e6, 2, 22e6, 4, 22e6), Map.of(1, 20e6, 2, 20e6, 4, 20e6),
+                Map.of(1, 1.0, 2, 2.0, 4, 3.8), 4);
 
         assertThat(finding.verdict()).isEqualTo(Verdict.DOES_NOT_HOLD);
         assertThat(finding.reason()).isEqualTo("at 4 threads the ranges allocate only 1.10x as fast as the global lock (below 1.25x)");
     }
 
     @Test
+    void whenOtherWorkTookTheCoresTheAllocatorComparisonIsNotApplicable() {
+        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 20e6, 2, 19e6, 4, 18e6), Map.of(1, 18e6, 2, 20e6, 4, 18e6),
+                Map.of(1, 1.0, 2, 1.1, 4, 1.2), 2);
+
+        assertThat(finding.verdict()).isEqualTo(Verdict.NOT_APPLICABLE);
+        assertThat(finding.reason()).isEqualTo("other work on this machine left the 2 threads 1.10 cores (below 1.50): they seldom"
+                + " allocated at the same moment; 4 threads oversubscribe the 2 cores (1.00x)");
+    }
+
+    @Test
+    void whenOtherWorkTookTheCoresThreadspawnScalingIsNotApplicable() {
+        Map<Integer, Double> contended = new java.util.TreeMap<>(Map.of(1, 100_000.0, 2, 150_000.0, 4, 200_000.0));
+
+        Finding finding = PidAllocationExperiment.threadspawnFinding(contended, Map.of(1, 1.0, 2, 2.0, 4, 2.5), 16);
+
+        assertThat(finding.verdict()).isEqualTo(Verdict.NOT_APPLICABLE);
+        assertThat(finding.reason()).startsWith("other work on this machine left the 4 processes 2.50 cores (below 3.00)");
+    }
+
+    @Test
     void onOneCoreNoAllocatorIsContended() {
-        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 20e6, 2, 20e6, 4, 20e6), Map.of(1, 20e6, 2, 10e6, 4, 10e6), 1);
+        Finding finding = PidAllocationExperiment.allocatorFinding(Map.of(1, 20e6, 2, 20e6, 4, 20e6), Map.of(1, 20e6, 2, 10e6, 4, 10e6),
+                Map.of(1, 1.0, 2, 1.0, 4, 1.0), 1);
 
         assertThat(finding.verdict()).isEqualTo(Verdict.NOT_APPLICABLE);
         assertThat(finding.measured()).startsWith("1 threads: ");
@@ -192,19 +220,19 @@ class PidAllocationExperimentTest {
         assertThat(result.skips()).isEmpty();
         assertThat(result.tables()).hasSize(2);
         ResultTable kernel = result.tables().get(0);
-        assertThat(kernel.columns()).containsExactly("N", "ops/s", "scaling vs N=1", "note");
+        assertThat(kernel.columns()).containsExactly("N", "ops/s", "scaling vs N=1", "cores used", "note");
         assertThat(kernel.rows()).extracting(List::getFirst).containsExactly("1", "2", "4", "seed: 20");
         assertThat(kernel.rows().getFirst().get(2)).isEqualTo("1.00x");
         for (List<String> row : kernel.rows().subList(0, 3)) assertThat(Double.parseDouble(row.get(1))).as(row.toString()).isPositive();
         ResultTable user = result.tables().get(1);
-        assertThat(user.columns()).containsExactly("threads", "RangeIdAllocator", "LockedCyclicIdAllocator", "ratio", "note");
+        assertThat(user.columns()).containsExactly("threads", "RangeIdAllocator", "LockedCyclicIdAllocator", "ratio", "cores used", "note");
         assertThat(user.rows()).extracting(List::getFirst).containsExactly("1", "2", "4");
         for (List<String> row : user.rows()) {
             assertThat(Double.parseDouble(row.get(1))).as(row.toString()).isPositive();
             assertThat(Double.parseDouble(row.get(2))).as(row.toString()).isPositive();
         }
         if (Runtime.getRuntime().availableProcessors() < 4) {
-            assertThat(user.rows().get(2).get(4)).startsWith("oversubscribed: 4 threads on ");
+            assertThat(user.rows().get(2).get(5)).startsWith("oversubscribed: 4 threads on ");
         }
 
         assertThat(result.findings()).extracting(Finding::claim).containsExactly(
