@@ -63,6 +63,8 @@ public final class ForkLockExperiment implements Experiment {
     /** A round of 50 spawns of /bin/true takes tens of milliseconds; a minute means something hangs. */
     static final Duration ROUND_TIMEOUT = Duration.ofSeconds(60);
     static final String SPAWNED = "/bin/true";
+    /** Rounds spawned and discarded before the first variant. */
+    static final int WARMUP_ROUNDS = 5;
 
     /** The seed's numbers: the slowest of 50 concurrent forks, before and after the either-or lock. */
     static final double SEED_SERIALIZED_MAX_MS = 100;
@@ -123,7 +125,7 @@ public final class ForkLockExperiment implements Experiment {
         // the launcher's start add about 1.5 s.
         int rounds = rounds(scale);
         long perRoundMillis = 5 * 30 + 60 + 30;
-        return Duration.ofMillis(1_500 + (rounds + 2L) * perRoundMillis);
+        return Duration.ofMillis(1_500 + (rounds + 2L) * perRoundMillis + (WARMUP_ROUNDS + 1L) * 30);
     }
 
     // ---- the variants ------------------------------------------------------------------------
@@ -352,6 +354,10 @@ public final class ForkLockExperiment implements Experiment {
         int steps = 2 * order.size() + 1;
         try (Launcher launcher = Launcher.builder().name(THREAD_PREFIX + "launcher").build()) {
             Command command = Command.of(SPAWNED);
+            // Warm-up for the whole run, discarded: without it the JIT's first work and the
+            // launcher's first spawns fall on the variants that come first (the serialized ones),
+            // which a reversed second pass cancels only in part.
+            measurePass(Variant.NO_LOCK, launcher, command, Math.min(WARMUP_ROUNDS, rounds));
             for (int pass = 0; pass < 2; pass++) {
                 List<Variant> passOrder = pass == 0 ? order : order.reversed();
                 for (Variant variant : passOrder) {
