@@ -4,7 +4,8 @@
 #   *.c             -> libforkline.so      (the shim, loaded through FFM: forkline.c and its siblings)
 #                      libforkline.so.sha256 (its SHA-256 in hex: the name of its extracted copy)
 #   tools/<name>.c  -> forkline-<name>     (small programs: the C reference loop for `bench spawn`,
-#                                          the own-CPU meter of `bench parallel`)
+#                                          the own-CPU meter of `bench parallel`, the threadspawn1
+#                                          loop of `lab pid-alloc`)
 set -eu
 out_root="$1"
 src="$(cd "$(dirname "$0")" && pwd)"

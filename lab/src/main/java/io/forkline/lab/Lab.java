@@ -23,9 +23,9 @@ public final class Lab {
     /** Every experiment, in the order {@code forkline lab} runs them. */
     public static List<Experiment> experiments() {
         List<Experiment> all = new ArrayList<>();
-        // E1 ForkLockExperiment, E2 MigrationExperiment, E3 PidAllocationExperiment,
-        // E4 CgroupBurstExperiment, E5 ParentSizeExperiment, one line each, in this order.
+        all.add(new ForkLockExperiment());
         all.add(new MigrationExperiment());
+        all.add(new PidAllocationExperiment());
         all.add(new CgroupBurstExperiment());
         all.add(new ParentSizeExperiment());
         return List.copyOf(all);
