@@ -8,6 +8,8 @@
 #              forks: `forkline lab fork-lock` (E1) runs seed 002's own program on it (without it,
 #              E1 says so and skips that part). Debian 12 has it; a release without the package
 #              is told so, and the others are installed anyway.
+#   chromium   headless, to look at `forkline lab --report`'s page as a browser draws it (a
+#              test screenshots it when Chromium is there, and is skipped when it is not)
 # The test suite needs none of them. Run as root (or with sudo); running it again changes nothing.
 set -euo pipefail
 
@@ -16,12 +18,12 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "scripts/setup.sh: no apt-get here; install parallel, strace, hyperfine and Go 1.19 with this system's package manager" >&2
+  echo "scripts/setup.sh: no apt-get here; install parallel, strace, hyperfine, Go 1.19 and Chromium with this system's package manager" >&2
   exit 1
 fi
 
 missing=()
-packages=(parallel strace hyperfine golang-1.19)
+packages=(parallel strace hyperfine golang-1.19 chromium)
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
 done

@@ -157,6 +157,7 @@ public final class ParentSizeExperiment implements Experiment {
         Map<Engine, Map<Integer, Cell>> cells = new LinkedHashMap<>();
         for (Engine e : Engine.values()) cells.put(e, new LinkedHashMap<>());
         Trace trace = null;
+        Path tool = ProgramRun.extractTool("forkline-parentsize");
         try (Launcher launcher = Launcher.builder().name("forkline-lab-e5").build()) {
             warmUp(launcher, scale);
             int step = 0;
@@ -169,15 +170,17 @@ public final class ParentSizeExperiment implements Experiment {
                 for (Engine e : Engine.values()) {
                     if (Thread.interrupted()) throw new InterruptedException("stopped in E5");
                     context.progress("E5: " + e.words + " from " + label(size), step++, (long) sizes.size() * Engine.values().length);
-                    cells.get(e).put(size, e.inC ? inC(launcher, e, size, scale) : inJvm(launcher, e, size, scale));
+                    cells.get(e).put(size, e.inC ? inC(tool, context.workDirectory(), e, size, scale) : inJvm(launcher, e, size, scale));
                 }
             }
             Optional<Path> straceBinary = strace.get();
             if (straceBinary.isEmpty()) {
                 out.skip("the trace of glibc's posix_spawn", "strace (scripts/setup.sh)");
             } else {
-                trace = tracePosixSpawn(launcher, straceBinary.get(), context.workDirectory());
+                trace = tracePosixSpawn(tool, straceBinary.get(), context.workDirectory());
             }
+        } finally {
+            Files.deleteIfExists(tool);
         }
 
         ResultTable.Builder table = ResultTable.builder("Launches of /bin/true, one at a time, by parent size",
@@ -239,10 +242,12 @@ public final class ParentSizeExperiment implements Experiment {
         for (int i = 0; i < n / 4; i++) pb.start().waitFor();
     }
 
-    private static Cell inC(Launcher launcher, Engine e, int sizeMb, Scale scale) throws Exception {
+    private static Cell inC(Path tool, Path work, Engine e, int sizeMb, Scale scale) throws Exception {
         int n = spawns(e, sizeMb, scale);
-        Map<String, String> f = ToolRun.run(launcher, "parentsize", Duration.ofMinutes(5), e.toolMode(), Integer.toString(sizeMb), Integer.toString(n));
-        return new Cell(e, sizeMb, ToolRun.number(f, "rss_kb") * 1024, n, ToolRun.number(f, "elapsed_ns"), ToolRun.number(f, "self_cpu_ns"));
+        String out = ProgramRun.runToSuccess(List.of(tool.toString(), e.toolMode(), Integer.toString(sizeMb), Integer.toString(n)), null, work,
+                Duration.ofMinutes(5));
+        ProgramRun.KeyValues f = ProgramRun.KeyValues.parse(out.strip().lines().reduce((a, b) -> b).orElse(""));
+        return new Cell(e, sizeMb, f.longValue("rss_kb") * 1024, n, f.longValue("elapsed_ns"), f.longValue("self_cpu_ns"));
     }
 
     /** Grows this JVM to the size with touched native memory, spawns, and gives the memory back. */
@@ -277,17 +282,13 @@ public final class ParentSizeExperiment implements Experiment {
         throw new IOException("no VmRSS in /proc/self/status");
     }
 
-    private static Trace tracePosixSpawn(Launcher launcher, Path strace, Path work) throws Exception {
-        Path tool = io.forkline.sys.ffm.NativeTool.extract("forkline-parentsize");
+    private static Trace tracePosixSpawn(Path tool, Path strace, Path work) throws Exception {
         Path log = work.resolve("posix_spawn.strace");
         try {
-            var exit = launcher.spawn(Command.of(strace.toString(), "-f", "-e", "trace=clone,clone3,vfork,fork", "-o", log.toString(),
-                    tool.toString(), "posix_spawn", "16", "2").stdout(Stdio.discard()).stderr(Stdio.capture(64 << 10))
-                    .timeout(Duration.ofMinutes(1))).waitFor();
-            if (!exit.success()) throw new ToolRun.ToolFailedException("strace: " + exit.describe() + ": " + exit.stderr().text().strip());
-            return parseTrace(Files.readString(log)).orElseThrow(() -> new ToolRun.ToolFailedException("strace saw no clone, clone3, vfork or fork in " + log));
+            ProgramRun.runToSuccess(List.of(strace.toString(), "-f", "-e", "trace=clone,clone3,vfork,fork", "-o", log.toString(),
+                    tool.toString(), "posix_spawn", "16", "2"), null, work, Duration.ofMinutes(1));
+            return parseTrace(Files.readString(log)).orElseThrow(() -> new IOException("strace saw no clone, clone3, vfork or fork in " + log));
         } finally {
-            Files.deleteIfExists(tool);
             Files.deleteIfExists(log);
         }
     }

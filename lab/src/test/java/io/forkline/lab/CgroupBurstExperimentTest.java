@@ -59,14 +59,14 @@ class CgroupBurstExperimentTest {
 
     @Test
     void aSmokeRunOnThisHostMeasuresBothWaysAndLeavesNoCgroupOrChild(@TempDir Path work) throws Exception {
-        ExperimentResult r = new CgroupBurstExperiment().run(LabTesting.smokeContext(work));
+        ExperimentResult r = new CgroupBurstExperiment().run(LabContexts.smoke(work));
         assertThat(r.id()).isEqualTo("E4");
         assertThat(r.tables()).hasSize(1);
         assertThat(r.tables().getFirst().rows()).extracting(row -> row.get(1)).contains("mkdir", "pool");
         assertThat(r.findings()).hasSize(2);
         assertThat(r.measurements()).isNotEmpty().allMatch(m -> m.experiment().equals("E4") && m.value() >= 0);
         assertThat(r.charts()).hasSize(1);
-        assertThat(LabTesting.leftoverCgroups()).isEmpty();
+        assertThat(LabContexts.leftoverCgroups()).isEmpty();
         assertThat(ProcessHandle.current().children().toList()).isEmpty();
     }
 }

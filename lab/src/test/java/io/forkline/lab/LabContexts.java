@@ -20,14 +20,30 @@ final class LabContexts {
         }
     }
 
+    /** The cgroup subtrees of these tests start with this, in every hierarchy. */
+    static final String CGROUP_TREE = "forkline-lab-test-" + ProcessHandle.current().pid();
+
     private LabContexts() {}
+
+    /** @return the directories under any cgroup mount whose name starts with the tests' tree */
+    static List<Path> leftoverCgroups() throws IOException {
+        List<Path> left = new java.util.ArrayList<>();
+        for (Path mount : List.of(Path.of("/sys/fs/cgroup"), Path.of("/sys/fs/cgroup/unified"), Path.of("/sys/fs/cgroup/pids"),
+                Path.of("/sys/fs/cgroup/cpu"), Path.of("/sys/fs/cgroup/cpu,cpuacct"))) {
+            if (!java.nio.file.Files.isDirectory(mount)) continue;
+            try (var entries = java.nio.file.Files.list(mount)) {
+                entries.filter(p -> p.getFileName().toString().startsWith(CGROUP_TREE)).forEach(left::add);
+            }
+        }
+        return left;
+    }
 
     static LabContext smoke(Path work) {
         return smoke(work, LabListener.NONE);
     }
 
     static LabContext smoke(Path work, LabListener listener) {
-        return new LabContext(Scale.SMOKE, HOST, work, "forkline-lab-test-" + ProcessHandle.current().pid(), listener);
+        return new LabContext(Scale.SMOKE, HOST, work, CGROUP_TREE, listener);
     }
 
     /** Records the progress an experiment reports. */

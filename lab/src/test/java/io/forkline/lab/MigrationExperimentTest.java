@@ -67,7 +67,7 @@ class MigrationExperimentTest {
         HostFacts real = HostFacts.read();
         HostFacts noV2 = new HostFacts(real.kernel(), real.libc(), real.distribution(), real.architecture(), HostFacts.CgroupLayout.LEGACY,
                 null, false, real.v1Controllers(), real.cores(), real.memoryTotalBytes(), real.memoryAvailableBytes(), real.jdk());
-        ExperimentResult r = new MigrationExperiment().run(new LabContext(Scale.SMOKE, noV2, work, LabTesting.CGROUP_TREE, LabListener.NONE));
+        ExperimentResult r = new MigrationExperiment().run(new LabContext(Scale.SMOKE, noV2, work, LabContexts.CGROUP_TREE, LabListener.NONE));
         assertThat(r.skips()).extracting(Skip::needs).singleElement().asString().contains("cgroup v2");
         assertThat(r.tables()).isEmpty();
         assertThat(r.findings()).hasSize(1);
@@ -75,12 +75,12 @@ class MigrationExperimentTest {
 
     @Test
     void aSmokeRunOnThisHostMeasuresEveryCaseAndLeavesNoCgroupOrChild(@TempDir Path work) throws Exception {
-        ExperimentResult r = new MigrationExperiment().run(LabTesting.smokeContext(work));
+        ExperimentResult r = new MigrationExperiment().run(LabContexts.smoke(work));
         assertThat(r.tables().getFirst().rows()).extracting(row -> row.getFirst())
                 .containsExactly(Case.NO_CGROUP_WORK.words, Case.BUSY_THREAD.words, Case.MIGRATION_LOAD.words, Case.BORN_IN_GROUP.words);
         assertThat(r.findings()).hasSize(3);
         assertThat(r.measurements()).anyMatch(m -> m.metric().equals("migration_cost") && m.value() > 0);
-        assertThat(LabTesting.leftoverCgroups()).isEmpty();
+        assertThat(LabContexts.leftoverCgroups()).isEmpty();
         assertThat(ProcessHandle.current().children().toList()).isEmpty();
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive() && t.getName().startsWith("forkline-lab-e2"));
     }

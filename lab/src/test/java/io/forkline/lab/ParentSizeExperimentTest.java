@@ -61,7 +61,7 @@ class ParentSizeExperimentTest {
 
     @Test
     void aSmokeRunMeasuresEveryLaunchTracesPosixSpawnAndLeavesNoChild(@TempDir Path work) throws Exception {
-        ExperimentResult r = new ParentSizeExperiment().run(LabTesting.smokeContext(work));
+        ExperimentResult r = new ParentSizeExperiment().run(LabContexts.smoke(work));
         assertThat(r.tables().getFirst().rows()).hasSize(Engine.values().length * 2);
         assertThat(r.findings()).hasSize(3);
         assertThat(r.measurements()).allMatch(m -> m.value() > 0);
@@ -77,7 +77,7 @@ class ParentSizeExperimentTest {
         HostFacts real = HostFacts.read();
         HostFacts small = new HostFacts(real.kernel(), real.libc(), real.distribution(), real.architecture(), real.cgroupLayout(), real.v2Mount(),
                 real.favordynmods(), real.v1Controllers(), real.cores(), real.memoryTotalBytes(), 512L << 20, real.jdk());
-        ExperimentResult r = new ParentSizeExperiment(Optional::empty).run(new LabContext(Scale.SMOKE, small, work, LabTesting.CGROUP_TREE, LabListener.NONE));
+        ExperimentResult r = new ParentSizeExperiment(Optional::empty).run(new LabContext(Scale.SMOKE, small, work, LabContexts.CGROUP_TREE, LabListener.NONE));
         assertThat(r.skips()).extracting(Skip::needs).contains("strace (scripts/setup.sh)").anyMatch(n -> n.contains("GiB of free memory"));
         assertThat(r.skips()).extracting(Skip::what).contains("the 16 MB parent", "the 64 MB parent");
         assertThat(r.findings()).allMatch(f -> f.verdict() == Verdict.NOT_APPLICABLE);
