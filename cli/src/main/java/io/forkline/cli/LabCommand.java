@@ -74,6 +74,7 @@ final class LabCommand implements Callable<Integer> {
         CommandLine lab = new CommandLine(new LabCommand());
         for (Experiment e : Lab.experiments()) {
             CommandLine one = new CommandLine(new LabCommand(List.of(e)));
+            one.getCommandSpec().name(e.name()); // the annotation's name is the group's, "lab"
             one.getCommandSpec().usageMessage().description(e.id() + ": " + e.title() + ".");
             lab.addSubcommand(e.name(), one, e.id().toLowerCase(Locale.ROOT));
         }

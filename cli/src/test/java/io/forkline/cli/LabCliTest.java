@@ -45,7 +45,7 @@ class LabCliTest {
         assertThat(rows).anyMatch(row -> row.get("verdict") != null);
         CliHarness.Result byName = CliHarness.inProcess("lab", first.name(), "--help");
         assertThat(byName.code()).isZero();
-        assertThat(byName.stdout()).contains(first.title());
+        assertThat(byName.stdout()).contains("Usage: forkline lab " + first.name()).contains(first.id() + ": ");
     }
 
     @Test

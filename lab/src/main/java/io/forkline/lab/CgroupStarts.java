@@ -77,7 +77,10 @@ public final class CgroupStarts {
         }
     }
 
-    private static final Command TRUE = Command.of("/bin/true");
+    /** A new Command per job: a Command is a mutable builder, and a group or posix_spawn set for one job must not stay for the next. */
+    private static Command job() {
+        return Command.of("/bin/true");
+    }
 
     private final CgroupRoot root;
     private final Launcher launcher;
@@ -154,14 +157,14 @@ public final class CgroupStarts {
         switch (mode) {
             case NONE -> {
                 acquire.record(0);
-                launcher.spawn(TRUE).waitFor();
+                launcher.spawn(job()).waitFor();
             }
             case MKDIR -> {
                 long t0 = System.nanoTime();
                 Cgroup group = root.create("job-" + names.incrementAndGet());
                 acquire.record(System.nanoTime() - t0);
                 try {
-                    launcher.spawn(TRUE.cgroup(group)).waitFor();
+                    launcher.spawn(job().cgroup(group)).waitFor();
                 } finally {
                     removeWhenEmpty(group);
                 }
@@ -171,7 +174,7 @@ public final class CgroupStarts {
                 Cgroup group = root.create("job-" + names.incrementAndGet());
                 acquire.record(System.nanoTime() - t0);
                 try {
-                    Child child = launcher.spawn(TRUE.cgroup(group).usePosixSpawn());
+                    Child child = launcher.spawn(job().cgroup(group).usePosixSpawn());
                     child.waitFor();
                     if (child.cgroupPlacement() != CgroupPlacement.MIGRATED) throw new IllegalStateException("the child was not migrated");
                 } finally {
@@ -183,7 +186,7 @@ public final class CgroupStarts {
                 Cgroup group = pool.acquire();
                 acquire.record(System.nanoTime() - t0);
                 try {
-                    launcher.spawn(TRUE.cgroup(group)).waitFor();
+                    launcher.spawn(job().cgroup(group)).waitFor();
                 } finally {
                     pool.release(group);
                 }

@@ -235,7 +235,8 @@ public final class MigrationExperiment implements Experiment {
                         Cgroup group = kase == Case.BORN_IN_GROUP ? pool.acquire() : null;
                         try {
                             long t0 = System.nanoTime();
-                            Child child = launcher.spawn(group == null ? command : command.cgroup(group));
+                            // A Command is a mutable builder: a group goes on a new one, never on the shared one.
+                            Child child = launcher.spawn(group == null ? command : Command.of("/bin/true").cgroup(group));
                             latencies.record(System.nanoTime() - t0);
                             child.waitFor();
                         } finally {
