@@ -80,8 +80,8 @@ public final class CgroupBurstExperiment implements Experiment {
 
     @Override
     public Duration estimate(Scale scale) {
-        // A burst of 400 takes about 0.5 s per way here; pool set-up and teardown as much again.
-        return Duration.ofMillis(500L + rounds(scale) * 2 * 2 * containers(scale) * 3L);
+        // About 1 ms per start and way here, in each kind of group, and half a second to set up.
+        return Duration.ofMillis(500L + rounds(scale) * 2L * 2L * containers(scale));
     }
 
     @Override

@@ -144,6 +144,9 @@ public final class HtmlReport {
         styler.setSeriesColors(PALETTE);
         styler.setChartTitleVisible(false); // the figure's caption says it, in the page's font
         chart.getStyler().setAvailableSpaceFill(0.8);
+        // Long category names side by side run into each other: tilt them.
+        int longest = c.categories().stream().mapToInt(String::length).max().orElse(0);
+        if (longest * c.categories().size() > 70) styler.setXAxisLabelRotation(25);
         double smallest = Double.POSITIVE_INFINITY;
         for (Chart.Series s : c.series()) {
             for (Double v : s.values()) if (v != null && v > 0) smallest = Math.min(smallest, v);
@@ -207,7 +210,7 @@ public final class HtmlReport {
             .finding{margin:6px 0}.why{color:var(--mute)}.note{color:var(--mute);font-size:14px}.took{color:var(--mute);font-size:13px;margin:-6px 0 8px}
             .charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0;flex:1 1 480px}figure img{width:100%;height:auto;border:1px solid var(--line);border-radius:8px}
             figcaption{font-size:13px;color:var(--mute);text-align:center}tr.skip td{color:var(--mute)}
-            table.verdicts{table-layout:fixed}table.verdicts td,table.verdicts td.num{white-space:normal;text-align:left;font-size:14px}
+            table.verdicts{table-layout:fixed}table.verdicts td,table.verdicts td.num{white-space:normal;overflow-wrap:anywhere;text-align:left;font-size:14px}
             table.verdicts th:nth-child(1){width:5%}table.verdicts th:nth-child(2){width:25%}table.verdicts th:nth-child(3){width:14%}
             table.verdicts th:nth-child(4){width:20%}table.verdicts th:nth-child(5){width:15%}table.verdicts th:nth-child(6){width:21%}
             table.verdicts .why{font-size:13px}table.verdicts .badge{white-space:normal;text-align:center}
