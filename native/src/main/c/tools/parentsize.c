@@ -3,8 +3,9 @@
  *
  * The seeds say a launch's cost grows with the parent's size because fork copies the parent's
  * page tables, and that glibc's posix_spawn "maps back to fork()". This program settles both on
- * the host: it makes itself RSS_MB of resident, private, dirty memory (mmap, then a write to
- * every page, so that fork has page-table entries to copy and cannot share a zero page), then
+ * the host: it makes itself RSS_MB of resident, private, dirty memory in 4 KB pages (mmap,
+ * MADV_NOHUGEPAGE, then a write to every page, so that fork has page-table entries to copy and
+ * cannot share a zero page), then
  * starts PATH N times, one at a time, each waited for, by one of three launches:
  *   fork         fork() + execve in the child: the page tables are copied (copy-on-write);
  *   vfork        vfork() + execve: the child borrows the parent's memory, nothing is copied;
@@ -116,6 +117,10 @@ int main(int argc, char **argv)
         char *memory = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (memory == MAP_FAILED)
             fail("mmap", errno);
+        /* 4 KB pages: with transparent huge pages the page tables fork copies shrink 512-fold and
+         * the parent's size would hardly show; the seeds' parents are ordinary processes. */
+        if (madvise(memory, bytes, MADV_NOHUGEPAGE) != 0 && errno != EINVAL)
+            fail("madvise(MADV_NOHUGEPAGE)", errno);
         long page = sysconf(_SC_PAGESIZE);
         for (size_t at = 0; at < bytes; at += (size_t)page)
             memory[at] = 1;

@@ -233,13 +233,17 @@ public final class ParentSizeExperiment implements Experiment {
         return new Chart(title, "parent's resident memory", axis, categories, series, true);
     }
 
-    /** JIT warm-up of the JVM engines, untimed, before any cell: otherwise the first size pays the compiler. */
+    /**
+     * JIT warm-up of the JVM engines, untimed, before any cell: otherwise the first size pays the
+     * compiler (a count alone was not enough after the other experiments had run in this JVM: the
+     * first size still came out at half the rate). A second of each at quick and full scale.
+     */
     private static void warmUp(Launcher launcher, Scale scale) throws Exception {
-        int n = scale.count(3000, 20);
+        long each = scale == Scale.SMOKE ? 50_000_000L : 1_000_000_000L;
         Command command = Command.of("/bin/true");
-        for (int i = 0; i < n; i++) launcher.spawn(command).waitFor();
+        for (long end = System.nanoTime() + each; System.nanoTime() < end; ) launcher.spawn(command).waitFor();
         ProcessBuilder pb = new ProcessBuilder("/bin/true").redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-        for (int i = 0; i < n / 4; i++) pb.start().waitFor();
+        for (long end = System.nanoTime() + each; System.nanoTime() < end; ) pb.start().waitFor();
     }
 
     private static Cell inC(Path tool, Path work, Engine e, int sizeMb, Scale scale) throws Exception {
