@@ -2,7 +2,6 @@ package io.forkline.lab;
 
 import io.forkline.Command;
 import io.forkline.Launcher;
-import io.forkline.Stdio;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
