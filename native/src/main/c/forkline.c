@@ -42,7 +42,9 @@
  * Its steps, in order: joining v1 cgroups (hybrid hosts only: writing "0" to the cgroup.procs
  * fds it was given), unsharing the fd table if it was born sharing it (below), setsid or
  * setpgid, parent-death signal, the fd map (dup3), close_range of every other fd from 3 up,
- * chdir, umask, rlimits, the signal mask, execve.
+ * chdir, umask, rlimits, the signal mask, execve. For the drop-in agent (jdkspawn.c) the last two
+ * follow the JDK instead: no signal blocked, the PATH searched in the child with execvp's rules,
+ * and a file the kernel cannot execute (ENOEXEC) run with /bin/sh.
  *
  * A plain clone copies the parent's whole fd table, and the child then closes all of it: with
  * 10,000 sockets open that is about 1 ms per spawn, for posix_spawn too. When the Java side has
@@ -351,6 +353,87 @@ static long child_join_cgroups(struct child_context *ctx, const struct fl_spawn_
     return 0;
 }
 
+/*
+ * execve, and with FL_SHELL_FALLBACK a file the kernel cannot execute (ENOEXEC) run as a shell
+ * script, "/bin/sh file argv[1]...", as execvp and the JDK's childproc.c do. The caller left a
+ * writable slot before argv, so the shell's argv is built in place; argv[0] is put back if the
+ * shell cannot be run either, for the next candidate of a PATH search.
+ */
+static long child_exec(const struct fl_spawn_request *r, const char *file, char *const *envp)
+{
+    long rc = raw_syscall3(SYS_execve, file, r->argv, envp);
+    if (rc != -ENOEXEC || !(r->flags & FL_SHELL_FALLBACK))
+        return rc;
+    static char shell[] = "/bin/sh";
+    char **shell_argv = (char **)r->argv - 1;
+    char *argv0 = shell_argv[1];
+    shell_argv[0] = shell;
+    shell_argv[1] = (char *)file;
+    rc = raw_syscall3(SYS_execve, shell, shell_argv, envp);
+    shell_argv[1] = argv0;
+    return rc;
+}
+
+/*
+ * The PATH search of execvp, done in the child as the JDK does it (its parent's PATH, not the
+ * child's): each entry in turn; EACCES is remembered and the search goes on, so that a later
+ * entry can still be found, and is what is reported if none is; "not here" errors go on; any
+ * other error ends the search. No libc: the candidate is assembled on the child's stack.
+ */
+static long child_search_and_exec(const struct fl_spawn_request *r, char *const *envp)
+{
+    char candidate[4096]; /* PATH_MAX */
+    size_t file_len = 0;
+    while (r->path[file_len] != '\0')
+        file_len++;
+    int as_jdk = (r->flags & FL_SEARCH_AS_JDK) != 0;
+    int saw_eacces = 0;
+    long rc = -ENOENT;
+    for (const char *entry = r->search_path;;) {
+        const char *end = entry;
+        while (*end != '\0' && *end != ':')
+            end++;
+        size_t dir_len = (size_t)(end - entry);
+        if (dir_len + file_len + 2 >= sizeof candidate) {
+            rc = -ENAMETOOLONG;
+        } else {
+            size_t n = 0;
+            if (dir_len == 0 && as_jdk) {
+                candidate[n++] = '.';
+                candidate[n++] = '/';
+            }
+            for (size_t i = 0; i < dir_len; i++)
+                candidate[n++] = entry[i];
+            if (dir_len > 0 && candidate[n - 1] != '/')
+                candidate[n++] = '/';
+            for (size_t i = 0; i <= file_len; i++)
+                candidate[n++] = r->path[i];
+            rc = child_exec(r, candidate, envp);
+            switch (-rc) {
+            case EACCES:
+                saw_eacces = 1;
+                break;
+            case ELOOP:
+                if (!as_jdk)
+                    return rc;
+                break;
+            case ENOENT:
+            case ENOTDIR:
+            case ESTALE:
+            case ENODEV:
+            case ETIMEDOUT:
+                break;
+            default:
+                return rc;
+            }
+        }
+        if (*end == '\0')
+            break;
+        entry = end + 1;
+    }
+    return saw_eacces ? -EACCES : rc;
+}
+
 static int child_main(void *arg)
 {
     struct child_context *ctx = arg;
@@ -398,9 +481,12 @@ static int child_main(void *arg)
         if ((rc = raw_syscall4(SYS_prlimit64, 0, l->resource, &l->soft, 0)) < 0)
             return child_fail(ctx, rc, FL_STEP_RLIMIT);
     }
-    if ((rc = raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &ctx->caller_mask, 0, KERNEL_SIGSET_SIZE)) < 0)
+    static const uint64_t no_signals = 0;
+    const uint64_t *mask = (r->flags & FL_EMPTY_SIGMASK) ? &no_signals : &ctx->caller_mask;
+    if ((rc = raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, mask, 0, KERNEL_SIGSET_SIZE)) < 0)
         return child_fail(ctx, rc, FL_STEP_SIGMASK);
-    rc = raw_syscall3(SYS_execve, r->path, r->argv, r->envp != NULL ? r->envp : environ);
+    char *const *envp = r->envp != NULL ? r->envp : environ;
+    rc = (r->flags & FL_SEARCH_PATH) ? child_search_and_exec(r, envp) : child_exec(r, r->path, envp);
     return child_fail(ctx, rc, FL_STEP_EXEC);
 }
 
@@ -525,7 +611,8 @@ static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_sp
     if (res->method != FL_METHOD_CLONE)
         __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
     res->method = FL_METHOD_POSIX_SPAWN;
-    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP)) || r->pdeathsig != 0 || r->njoin_cgroups > 0)
+    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP | FL_SEARCH_PATH | FL_SHELL_FALLBACK | FL_EMPTY_SIGMASK))
+        || r->pdeathsig != 0 || r->njoin_cgroups > 0)
         return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
 
     posix_spawn_file_actions_t actions;
@@ -778,6 +865,7 @@ FL_API int64_t fl_layout(int32_t item)
     case FL_LAYOUT_EXIT_MAXRSS: return offsetof(struct fl_exit, maxrss_kb);
     case FL_LAYOUT_REQUEST_UNSHARE_BELOW: return offsetof(struct fl_spawn_request, unshare_below);
     case FL_LAYOUT_REQUEST_JOIN_CGROUP_FDS: return offsetof(struct fl_spawn_request, join_cgroup_fds);
+    case FL_LAYOUT_REQUEST_SEARCH_PATH: return offsetof(struct fl_spawn_request, search_path);
     default: return -1;
     }
 }

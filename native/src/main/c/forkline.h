@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 4
+#define FL_ABI_VERSION 5
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */
@@ -34,6 +34,13 @@ enum fl_spawn_flags {
     FL_INTO_CGROUP = 1 << 3,       /* clone3 CLONE_INTO_CGROUP with `cgroup_fd` */
     FL_FORCE_POSIX_SPAWN = 1 << 4, /* take the fallback path (tests, and hosts that want it) */
     FL_SHARE_FD_TABLE = 1 << 5,    /* CLONE_FILES, then close_range(unshare_below, ~0, UNSHARE) */
+    /* The rest are the JDK's exec semantics, for the drop-in agent (jdkspawn.c). The library
+     * resolves argv[0] in Java and reports ENOEXEC as it is. */
+    FL_SEARCH_PATH = 1 << 6,       /* `path` is a bare name: try it in each entry of `search_path` */
+    FL_SEARCH_AS_JDK = 1 << 7,     /* childproc.c's rules: an empty entry is "./", ELOOP goes on;
+                                    * without it glibc execvp's: the bare name, ELOOP stops */
+    FL_SHELL_FALLBACK = 1 << 8,    /* ENOEXEC: run the file with /bin/sh; argv[-1] must be writable */
+    FL_EMPTY_SIGMASK = 1 << 9,     /* exec with no signal blocked, not with the caller's mask */
 };
 
 struct fl_spawn_request {
@@ -57,6 +64,8 @@ struct fl_spawn_request {
     /* Open, writable cgroup.procs files (v1 hierarchies on hybrid hosts) that the child joins
      * by writing "0" to each, before any other step. */
     const int32_t *join_cgroup_fds;
+    /* With FL_SEARCH_PATH: a PATH value, entries separated by ':'. */
+    const char *search_path;
 };
 
 /* Which step failed. Java maps each to the syscall it names. */
@@ -117,6 +126,7 @@ enum fl_layout_item {
     FL_LAYOUT_EXIT_MAXRSS,
     FL_LAYOUT_REQUEST_UNSHARE_BELOW,
     FL_LAYOUT_REQUEST_JOIN_CGROUP_FDS,
+    FL_LAYOUT_REQUEST_SEARCH_PATH,
 };
 
 enum fl_counter { FL_COUNTER_LIVE_STACKS = 0, FL_COUNTER_FALLBACKS = 1, FL_COUNTER_CLONE3_USABLE = 2 };

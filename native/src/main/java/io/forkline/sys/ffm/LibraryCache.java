@@ -3,6 +3,7 @@ package io.forkline.sys.ffm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.net.URL;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -49,13 +50,12 @@ final class LibraryCache {
     private LibraryCache() {}
 
     /**
-     * @param library the library's URL in the jar
-     * @param resource its resource name, whose {@code .sha256} sibling names its content
+     * @param library the library's URL in the jar, whose {@code .sha256} sibling names its content
      * @return the cached copy, written now when it was missing; {@code null} when no safe cache can be used
      */
-    static Path copyOf(URL library, String resource) {
+    static Path copyOf(URL library) {
         try {
-            String sha256 = sha256Of(resource);
+            String sha256 = sha256Of(library);
             Path base = cacheHome();
             return sha256 == null || base == null ? null : copyOf(library, sha256, base.resolve("forkline"));
         } catch (IOException | RuntimeException e) {
@@ -92,9 +92,15 @@ final class LibraryCache {
         }
     }
 
-    private static String sha256Of(String resource) throws IOException {
-        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource + ".sha256")) {
-            if (in == null) return null;
+    private static String sha256Of(URL library) throws IOException {
+        URL sibling = URI.create(library + ".sha256").toURL();
+        InputStream opened;
+        try {
+            opened = sibling.openStream();
+        } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException missing) {
+            return null; // built without sha256sum: no cache
+        }
+        try (InputStream in = opened) {
             String text = new String(in.readNBytes(128), StandardCharsets.US_ASCII).strip();
             return SHA256.matcher(text).matches() ? text : null;
         }

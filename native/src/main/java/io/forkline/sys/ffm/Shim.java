@@ -73,8 +73,8 @@ public final class Shim {
     /** {@code O_NOFOLLOW}. */
     public static final int O_NOFOLLOW = 0400000;
 
-    private static final int ABI_VERSION = 4;
-    private static final long REQUEST_SIZE = 104;
+    private static final int ABI_VERSION = 5;
+    private static final long REQUEST_SIZE = 112;
     private static final long RESULT_SIZE = 24;
     private static final long EXIT_SIZE = 40;
     private static final long RLIMIT_SIZE = 24;
@@ -150,13 +150,13 @@ public final class Shim {
     private static void verifyLayout() {
         long[][] expected = {
             {0, ABI_VERSION}, {1, REQUEST_SIZE}, {2, RESULT_SIZE}, {3, EXIT_SIZE}, {4, 8}, {5, RLIMIT_SIZE},
-            {6, 84}, {7, 32}, {8, 88}, {9, 96},
+            {6, 84}, {7, 32}, {8, 88}, {9, 96}, {10, 104},
         };
         String[] names = {
             "FL_ABI_VERSION", "sizeof(fl_spawn_request)", "sizeof(fl_spawn_result)", "sizeof(fl_exit)",
             "sizeof(fl_fd_map)", "sizeof(fl_rlimit)", "offsetof(fl_spawn_request, cgroup_fd)",
             "offsetof(fl_exit, maxrss_kb)", "offsetof(fl_spawn_request, unshare_below)",
-            "offsetof(fl_spawn_request, join_cgroup_fds)",
+            "offsetof(fl_spawn_request, join_cgroup_fds)", "offsetof(fl_spawn_request, search_path)",
         };
         for (long[] item : expected) {
             long actual;

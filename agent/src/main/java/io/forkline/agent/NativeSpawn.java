@@ -1,0 +1,43 @@
+package io.forkline.agent;
+
+/**
+ * The JNI entry into the shim (native/src/main/c/jdkspawn.c). JNI rather than FFM because the
+ * agent's start is paid by every JVM it runs in: a JNI method binds with one dlsym, where the
+ * first FFM downcall costs tens of milliseconds of linking.
+ */
+final class NativeSpawn {
+    /** {@link #forkAndExec} failed; {@code failure} holds {errno, where}. */
+    static final int FAILED = -1;
+    /** {@link #forkAndExec} could not spawn here (clone3 and clone refused): take the JDK's path. */
+    static final int FALL_BACK = -2;
+
+    /** Where a spawn failed (jdkspawn.c's enum jdkspawn_where). */
+    static final int WHERE_PIPE = 1;
+    static final int WHERE_SPAWN = 2;
+    static final int WHERE_CHDIR = 3;
+    static final int WHERE_EXEC = 4;
+    static final int WHERE_MEMORY = 5;
+
+    private NativeSpawn() {}
+
+    /**
+     * Takes the low fds that let a child share the fd table, and records the JVM's PATH.
+     *
+     * @param slots how many fds to hold
+     * @return 1 when clone3 is usable, 0 when spawns take the clone(2) fallback, or -errno
+     */
+    static native int init(int slots);
+
+    /**
+     * The contract of the JDK's private {@code ProcessImpl.forkAndExec}, without its mode and
+     * helper path (there is no helper), and with failures reported rather than thrown.
+     *
+     * @param failure two ints, set to {errno, where} on failure
+     * @return the child's pid, {@link #FAILED} or {@link #FALL_BACK}
+     */
+    static native int forkAndExec(byte[] prog, byte[] argBlock, int argc, byte[] envBlock, int envc, byte[] dir,
+            int[] fds, boolean redirectErrorStream, int[] failure);
+
+    /** @return strerror's text for an errno, or "" for one it does not know */
+    static native String errnoText(int errno);
+}

@@ -1,0 +1,323 @@
+/*
+ * jdkspawn.c: the JDK's ProcessImpl.forkAndExec on forkline's clone3 child, for the drop-in agent.
+ *
+ * The agent (module `agent`) rewrites the one call in java.lang.ProcessImpl's constructor to its
+ * native forkAndExec so that it reaches io.forkline.agent.NativeSpawn.forkAndExec instead,
+ * with the same arguments. This file is that native method. It takes exactly what the JDK's
+ * Java_java_lang_ProcessImpl_forkAndExec takes and gives back what it gives: the pid and the
+ * parent's pipe ends in fds[], or a failure as (errno, where it happened), from which Java
+ * builds the IOException in the running JDK's own words (they changed within JDK 25's updates)
+ * for ProcessBuilder.start to wrap in its "Cannot run program" message. Everything above that
+ * call (Process, ProcessHandle, streams, the reaper, the JFR event) stays the JDK's own code.
+ *
+ * Why JNI, when the library reaches the shim through FFM
+ * -------------------------------------------------------
+ * The agent runs in every JVM it is given to, most of which spawn once or never (a build tool's
+ * helper JVMs). The first FFM downcall in a JVM costs about 60 ms here (the linker's classes,
+ * method-handle forms and a generated binding class); a JNI method is bound by one dlsym on its
+ * first call. The whole spawn is therefore one JNI call into C, which builds the request and
+ * calls fl_spawn directly.
+ *
+ * The JDK's semantics, and where each comes from (childproc.c and ProcessImpl_md.c, JDK 25)
+ * ------------------------------------------------------------------------------------------
+ *   - fds[i] == -1 asks for a pipe (blocking, as the JDK's are; ours are also O_CLOEXEC in the
+ *     parent); any other value is the fd the child gets as stdin, stdout or stderr.
+ *   - redirectErrorStream: the child's stderr is its stdout; the stderr pipe is still made and
+ *     its parent end handed back, so the Process's error stream ends at once, as the JDK's does.
+ *   - argv[0] is the program exactly as given; the environment block is passed verbatim, or the
+ *     parent's environ when it is null; chdir happens in the child.
+ *   - PATH search in the child for a name without '/': with an explicit environment, the PATH
+ *     the JVM had when the agent started (ProcessImpl captures it at class initialisation; the
+ *     JVM's environment cannot change from Java), ":/bin:/usr/bin" when it had none, and
+ *     childproc.c's rules; with the inherited environment, glibc execvp's (the JDK calls execvp
+ *     then), the PATH of the moment and "/bin:/usr/bin".
+ *   - ENOEXEC runs the file with /bin/sh; EACCES keeps searching and is reported at the end.
+ *   - the child execs with no signal blocked and every fd from 3 up closed.
+ * What is forkline's: one clone3 (no jspawnhelper, no second exec, no walk of /proc/self/fd),
+ * and, when a few low fds are free, a child born sharing the fd table that copies only those.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jni.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "forkline.h"
+
+/* The native methods of io.forkline.agent.NativeSpawn (what javac -h would declare). */
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots);
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
+    JNIEnv *env, jclass cls, jbyteArray prog, jbyteArray arg_block, jint argc, jbyteArray env_block, jint envc,
+    jbyteArray dir, jintArray std_fds, jboolean redirect_error_stream, jintArray failure);
+JNIEXPORT jstring JNICALL Java_io_forkline_agent_NativeSpawn_errnoText(JNIEnv *env, jclass cls, jint err);
+
+/* Returned when the spawn failed; failure[] = {errno, where}. */
+#define JDKSPAWN_FAILED (-1)
+/* Returned when this spawn cannot be done here (clone3 and clone both refused by the kernel or
+ * a seccomp filter), so the caller takes the JDK's own path. */
+#define JDKSPAWN_FALL_BACK (-2)
+
+/* Where a spawn failed, which decides the JDK's words for it (NativeSpawn.java mirrors these). */
+enum jdkspawn_where {
+    WHERE_PIPE = 1,   /* making the stdio pipes */
+    WHERE_SPAWN = 2,  /* starting the child (clone3: EAGAIN, ENOMEM, ...) */
+    WHERE_CHDIR = 3,  /* the child's chdir */
+    WHERE_EXEC = 4,   /* any other step in the child, execve included */
+    WHERE_MEMORY = 5, /* malloc in the parent */
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Low fds held from the agent's start, so that a child can be born sharing the fd table      */
+/* (CLONE_FILES) and copy only the fds below a small bound. The library's FdSlots does the    */
+/* same for a Launcher; see there for why. Here a bit per slot, taken and given back with CAS. */
+
+#define MAX_SLOTS 16
+static int slot_fds[MAX_SLOTS];
+static int slot_count;
+static int slot_placeholder = -1;
+static uint32_t slots_taken; /* __atomic builtins */
+
+/* The JVM's PATH at start, for searches with an explicit environment (childproc.c's parentPathv). */
+static char *parent_path;
+
+static int take_slot(void)
+{
+    uint32_t taken = __atomic_load_n(&slots_taken, __ATOMIC_RELAXED);
+    for (;;) {
+        int free_index = -1;
+        for (int i = 0; i < slot_count; i++) {
+            if (!(taken & (UINT32_C(1) << i))) {
+                free_index = i;
+                break;
+            }
+        }
+        if (free_index < 0)
+            return -1;
+        if (__atomic_compare_exchange_n(&slots_taken, &taken, taken | (UINT32_C(1) << free_index), 0,
+                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return free_index;
+    }
+}
+
+static void give_back_slot(int index)
+{
+    /* /dev/null back in the slot drops the parent's extra reference to the pipe or file. */
+    if (dup3(slot_placeholder, slot_fds[index], O_CLOEXEC) < 0)
+        return; /* cannot happen for a slot we hold; keep it out of use rather than risk a wrong fd */
+    __atomic_fetch_and(&slots_taken, ~(UINT32_C(1) << index), __ATOMIC_RELEASE);
+}
+
+/*
+ * Called once when the agent starts, while the JVM's fd table is still small.
+ * Returns whether clone3 is usable (fl_init), or -errno if not even the slots could be made.
+ */
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots)
+{
+    const char *path = getenv("PATH");
+    parent_path = strdup(path != NULL ? path : ":/bin:/usr/bin");
+    if (parent_path == NULL)
+        return -ENOMEM;
+    slot_placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (slot_placeholder < 0)
+        return -errno;
+    int wanted = slots < MAX_SLOTS ? slots : MAX_SLOTS;
+    for (slot_count = 0; slot_count < wanted; slot_count++) {
+        int fd = fcntl(slot_placeholder, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+            break; /* fewer slots only means fewer spawns that share the table */
+        slot_fds[slot_count] = fd;
+    }
+    return fl_init();
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The spawn.                                                                                  */
+
+JNIEXPORT jstring JNICALL Java_io_forkline_agent_NativeSpawn_errnoText(JNIEnv *env, jclass cls, jint err)
+{
+    char name[64], text[256];
+    fl_errno_text(err, name, sizeof name, text, sizeof text);
+    return (*env)->NewStringUTF(env, text);
+}
+
+static jint fail(JNIEnv *env, jintArray failure, int err, int where)
+{
+    jint record[2] = {err, where};
+    (*env)->SetIntArrayRegion(env, failure, 0, 2, record);
+    return JDKSPAWN_FAILED;
+}
+
+static void close_if_open(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+/* A Java byte[] holding a NUL-terminated C string (ProcessImpl.toCString), copied to C memory. */
+static char *copy_bytes(JNIEnv *env, jbyteArray array)
+{
+    jsize length = (*env)->GetArrayLength(env, array);
+    char *copy = malloc((size_t)length + 1);
+    if (copy == NULL)
+        return NULL;
+    (*env)->GetByteArrayRegion(env, array, 0, length, (jbyte *)copy);
+    copy[length] = '\0';
+    return copy;
+}
+
+/* Splits a block of `count` NUL-terminated strings into vector[0..count-1], NULL after them. */
+static void split_block(char *block, jint count, char **vector)
+{
+    for (jint i = 0; i < count; i++) {
+        vector[i] = block;
+        block += strlen(block) + 1;
+    }
+    vector[count] = NULL;
+}
+
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
+    JNIEnv *env, jclass cls, jbyteArray prog, jbyteArray arg_block, jint argc, jbyteArray env_block, jint envc,
+    jbyteArray dir, jintArray std_fds, jboolean redirect_error_stream, jintArray failure)
+{
+    int result = -1;
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+    int slots[3] = {-1, -1, -1};
+    char *program = NULL, *args = NULL, *environment = NULL, *cwd = NULL;
+    char **argv_with_slot = NULL, **envv = NULL;
+    jint fds[3];
+
+    program = copy_bytes(env, prog);
+    args = copy_bytes(env, arg_block);
+    /* argv[-1] is the slot the shell fallback needs; then argv[0] = the program as given. */
+    argv_with_slot = malloc(sizeof(char *) * ((size_t)argc + 3));
+    if (program == NULL || args == NULL || argv_with_slot == NULL)
+        goto out_of_memory;
+    argv_with_slot[0] = NULL;
+    argv_with_slot[1] = program;
+    split_block(args, argc, argv_with_slot + 2);
+    if (env_block != NULL) {
+        environment = copy_bytes(env, env_block);
+        envv = malloc(sizeof(char *) * ((size_t)envc + 1));
+        if (environment == NULL || envv == NULL)
+            goto out_of_memory;
+        split_block(environment, envc, envv);
+    }
+    if (dir != NULL && (cwd = copy_bytes(env, dir)) == NULL)
+        goto out_of_memory;
+    (*env)->GetIntArrayRegion(env, std_fds, 0, 3, fds);
+
+    int rc;
+    if ((fds[0] == -1 && (rc = fl_pipe(in)) < 0) || (fds[1] == -1 && (rc = fl_pipe(out)) < 0)
+        || (fds[2] == -1 && (rc = fl_pipe(err)) < 0)) {
+        result = fail(env, failure, -rc, WHERE_PIPE);
+        goto done;
+    }
+
+    struct fl_fd_map map[3] = {
+        {fds[0] == -1 ? in[0] : fds[0], 0},
+        {fds[1] == -1 ? out[1] : fds[1], 1},
+        {fds[2] == -1 ? err[1] : fds[2], 2},
+    };
+    if (redirect_error_stream)
+        map[2].source = map[1].source;
+
+    struct fl_spawn_request request;
+    memset(&request, 0, sizeof request);
+    /* Every source at or above 3 into a low slot, so that the child may share the table. */
+    int share = 1, highest = 2;
+    for (int i = 0; i < 3 && share; i++) {
+        if (i == 2 && redirect_error_stream) {
+            map[2].source = map[1].source; /* stdout's, already in its slot */
+            continue;
+        }
+        if (map[i].source < 3)
+            continue;
+        slots[i] = take_slot();
+        if (slots[i] < 0 || dup3(map[i].source, slot_fds[slots[i]], O_CLOEXEC) < 0) {
+            share = 0;
+            break;
+        }
+        map[i].source = slot_fds[slots[i]];
+        if (map[i].source > highest)
+            highest = map[i].source;
+    }
+    if (!share) {
+        /* Not enough slots free (many spawns at once): copy the table, as a plain clone does. */
+        for (int i = 0; i < 3; i++) {
+            if (slots[i] >= 0) {
+                give_back_slot(slots[i]);
+                slots[i] = -1;
+            }
+        }
+        map[0].source = fds[0] == -1 ? in[0] : fds[0];
+        map[1].source = fds[1] == -1 ? out[1] : fds[1];
+        map[2].source = redirect_error_stream ? map[1].source : (fds[2] == -1 ? err[1] : fds[2]);
+    } else {
+        request.flags |= FL_SHARE_FD_TABLE;
+        request.unshare_below = highest + 1;
+    }
+
+    request.path = program;
+    request.argv = argv_with_slot + 1;
+    request.envp = envv;
+    request.cwd = cwd;
+    request.fds = map;
+    request.nfds = 3;
+    request.flags |= FL_EMPTY_SIGMASK | FL_SHELL_FALLBACK;
+    if (program[0] != '\0' && strchr(program, '/') == NULL) {
+        request.flags |= FL_SEARCH_PATH;
+        if (envv != NULL) {
+            request.flags |= FL_SEARCH_AS_JDK;
+            request.search_path = parent_path;
+        } else {
+            const char *path = getenv("PATH");
+            request.search_path = path != NULL ? path : "/bin:/usr/bin";
+        }
+    }
+
+    struct fl_spawn_result spawned;
+    rc = fl_spawn(&request, &spawned);
+    for (int i = 0; i < 3; i++)
+        if (slots[i] >= 0)
+            give_back_slot(slots[i]);
+    if (rc < 0) {
+        if (spawned.step == FL_STEP_UNSUPPORTED
+            || (spawned.step == FL_STEP_CLONE && (spawned.err == ENOSYS || spawned.err == EPERM)))
+            result = JDKSPAWN_FALL_BACK;
+        else if (spawned.step == FL_STEP_CLONE || spawned.step == FL_STEP_STACK)
+            result = fail(env, failure, spawned.err, WHERE_SPAWN);
+        else
+            result = fail(env, failure, spawned.err, spawned.step == FL_STEP_CHDIR ? WHERE_CHDIR : WHERE_EXEC);
+        goto done;
+    }
+    /* The JDK reaps with waitpid(pid) on its own reaper thread; the pidfd is not needed. */
+    close(spawned.pidfd);
+    fds[0] = in[1];
+    fds[1] = out[0];
+    fds[2] = err[0];
+    in[1] = out[0] = err[0] = -1; /* now the Process's */
+    (*env)->SetIntArrayRegion(env, std_fds, 0, 3, fds);
+    result = spawned.pid;
+    goto done;
+
+out_of_memory:
+    result = fail(env, failure, ENOMEM, WHERE_MEMORY);
+done:
+    /* The child's ends always, and the parent's ends unless they went to the Process. */
+    close_if_open(in[0]);
+    close_if_open(out[1]);
+    close_if_open(err[1]);
+    close_if_open(in[1]);
+    close_if_open(out[0]);
+    close_if_open(err[0]);
+    free(program);
+    free(args);
+    free(argv_with_slot);
+    free(environment);
+    free(envv);
+    free(cwd);
+    return result;
+}

@@ -1,0 +1,83 @@
+package io.forkline.sys.ffm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Finds {@code libforkline.so} for this host at {@code META-INF/native/linux-<arch>/} and hands it
+ * to a loader as a file, which is what dlopen needs: as it is when the resource is a file, else
+ * through its cached copy ({@link LibraryCache}), else through a temporary copy deleted once
+ * loaded. One place for both ways the library is loaded: FFM's {@code SymbolLookup} for the
+ * library ({@link NativeLibrary}) and {@code System.load} for the drop-in agent's JNI entry.
+ */
+public final class LibraryFile {
+    /** Loads a library file; throws {@link IllegalArgumentException} or {@link UnsatisfiedLinkError} if the file cannot be loaded. */
+    @FunctionalInterface
+    public interface Loader<T> {
+        T load(Path file, String description);
+    }
+
+    private LibraryFile() {}
+
+    /** @return the resource name of the library for this host, {@code /META-INF/native/linux-<arch>/libforkline.so} */
+    public static String resourceName() {
+        if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
+            throw new UnsupportedOperationException(
+                    "forkline needs Linux (clone3, pidfd, epoll); this is " + System.getProperty("os.name"));
+        }
+        String arch = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64", "arm64" -> "aarch64";
+            default -> System.getProperty("os.arch");
+        };
+        return "/META-INF/native/linux-" + arch + "/libforkline.so";
+    }
+
+    /**
+     * @param resources how to find a resource by its absolute name
+     * @param loader what loads the file
+     * @return what the loader returned
+     * @throws UnsupportedOperationException when there is no library for this host
+     */
+    public static <T> T open(Function<String, URL> resources, Loader<T> loader) {
+        String resource = resourceName();
+        URL url = resources.apply(resource);
+        if (url == null) {
+            throw new UnsupportedOperationException("forkline has no native library for this host: " + resource
+                    + " is not on the classpath");
+        }
+        try {
+            if ("file".equals(url.getProtocol())) return loader.load(Path.of(url.toURI()), url.toString());
+            Path cached = LibraryCache.copyOf(url);
+            if (cached != null) {
+                try {
+                    return loader.load(cached, url + " (mapped from " + cached + ")");
+                } catch (IllegalArgumentException | UnsatisfiedLinkError unloadable) {
+                    LibraryCache.discard(cached); // damaged on disk: the next start writes it again
+                }
+            }
+            // dlopen needs a file; the copy can be unlinked once the library is mapped.
+            Path file = Files.createTempFile("libforkline-", ".so");
+            try {
+                try (InputStream in = url.openStream()) {
+                    Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+                return loader.load(file, url.toString());
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract " + url + " to a temporary file", e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("bad library URL " + url, e);
+        }
+    }
+}
