@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,6 +46,8 @@ public final class Child {
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     /** The exit itself plus one per capture or stream listener that has not reached end of file. */
     private final AtomicInteger pendingForExit = new AtomicInteger(1);
+    /** Set once {@link #toProcess()} has asked for the JDK's end of streams at the exit. */
+    private final AtomicBoolean streamsEndAtExit = new AtomicBoolean();
     private final StdinStream stdin;
     private final PipeInputStream stdout;
     private final PipeInputStream stderr;
@@ -468,6 +471,9 @@ public final class Child {
     }
 
     /**
+     * The child's stdout. It ends when every writer has closed the pipe: the child and any
+     * grandchild that inherited it; or, once {@link #toProcess()} was called, at the exit.
+     *
      * @return the child's stdout
      * @throws IllegalStateException unless stdout is {@link Stdio#pipe()}
      */
@@ -477,6 +483,8 @@ public final class Child {
     }
 
     /**
+     * The child's stderr; it ends as {@link #stdout()} does.
+     *
      * @return the child's stderr
      * @throws IllegalStateException unless stderr is {@link Stdio#pipe()}
      */
@@ -497,9 +505,35 @@ public final class Child {
         return stderr;
     }
 
-    /** @return this child as a {@link Process}, for code that takes one */
+    /**
+     * Adapts this child to {@link Process}, for code that takes one. From this call on, the
+     * child's {@link Stdio#pipe() pipes} end as the JDK's do: when the child has exited, stdout
+     * and stderr deliver what their pipes hold at that moment and then end of file, even while a
+     * grandchild still holds them open (its later output is not read), and stdin is closed, so
+     * that later writes fail. This holds for {@link #stdout()} and {@link #stderr()} too, as they
+     * are the same streams; a child that was never adapted keeps its pipes until every writer
+     * has closed them. Calling it after the exit ends the streams at once; calling it again
+     * changes nothing.
+     *
+     * @return this child as a {@link Process}
+     */
     public Process toProcess() {
+        endStreamsAtExit();
         return new ChildProcess(this);
+    }
+
+    /** Registers, once, the JDK's end of streams at the exit; see {@link #toProcess()}. */
+    private void endStreamsAtExit() {
+        if (streamsEndAtExit.getAndSet(true)) return;
+        // Runs at once if the exit is already known, else on the thread that completes it.
+        exit.whenComplete((result, failure) -> endStreamsNow());
+    }
+
+    private void endStreamsNow() {
+        if (stdin != null) stdin.close();
+        // Only caller-driven pipes: captures and listeners have ended before the exit completes.
+        if (stdout != null) pipes[0].drainAndFinishLater();
+        if (stderr != null) pipes[1].drainAndFinishLater();
     }
 
     CompletableFuture<Exit> exitFuture() {

@@ -1,5 +1,6 @@
 package io.forkline;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
@@ -8,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@link Child} seen as a {@link Process}, so that code written against the JDK's API works
  * unchanged. Streams that are not {@link Stdio#pipe()} behave as the JDK's redirected streams
- * do: an empty InputStream and an OutputStream that refuses writes. Exit values follow the JDK:
- * the exit status, or 128 plus the signal.
+ * do: an empty InputStream and an OutputStream that refuses writes. Pipes end at the exit as the
+ * JDK's do ({@link Child#toProcess()} asks for that). Exit values follow the JDK: the exit
+ * status, or 128 plus the signal.
  */
 final class ChildProcess extends Process {
     private final Child child;
@@ -21,7 +23,22 @@ final class ChildProcess extends Process {
     @Override
     public OutputStream getOutputStream() {
         OutputStream stdin = child.stdinOrNull();
-        return stdin != null ? stdin : OutputStream.nullOutputStream();
+        return stdin != null ? stdin : RefusingOutputStream.INSTANCE;
+    }
+
+    /** The JDK's stdin when it is redirected: every write fails, as there is no pipe to take it. */
+    private static final class RefusingOutputStream extends OutputStream {
+        static final RefusingOutputStream INSTANCE = new RefusingOutputStream();
+
+        @Override
+        public void write(int b) throws IOException {
+            throw new IOException("Stream closed");
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            throw new IOException("Stream closed");
+        }
     }
 
     @Override

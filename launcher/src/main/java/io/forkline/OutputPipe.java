@@ -20,6 +20,12 @@ final class OutputPipe implements EventLoop.Watch {
     private static final System.Logger LOG = System.getLogger(OutputPipe.class.getName());
     /** Reads per wake-up before yielding to other fds: 4 x 64 KiB. */
     private static final int READS_PER_EVENT = 4;
+    /**
+     * The most {@link #drainAndFinishLater()} reads: far above what a pipe holds (at most
+     * /proc/sys/fs/pipe-max-size, 1 MiB by default), so it only stops a grandchild that writes
+     * without pause from keeping the loop thread reading forever.
+     */
+    private static final long DRAIN_LIMIT = 16L << 20;
 
     private final EventLoop loop;
     private final int fd;
@@ -96,6 +102,36 @@ final class OutputPipe implements EventLoop.Watch {
         if (finished) return;
         if (loop.inLoop()) finish();
         else loop.execute(this::finish);
+    }
+
+    /**
+     * Reads what the pipe holds now, paused or not, then closes it as {@link #finishLater()}
+     * does; from any thread. The {@link Process} adapter calls it when the child has exited, as
+     * the JDK drains and closes its pipes then, so that the stream ends even when a grandchild
+     * still holds the pipe open; what the grandchild writes after that is lost, as with the JDK.
+     */
+    void drainAndFinishLater() {
+        if (finished) return;
+        if (loop.inLoop()) drainAndFinish();
+        else loop.execute(this::drainAndFinish);
+    }
+
+    private void drainAndFinish() {
+        if (finished) return;
+        try {
+            for (long drained = 0; drained < DRAIN_LIMIT; ) {
+                long n = Shim.read(fd, loop.readBuffer, EventLoop.READ_CHUNK);
+                if (n <= 0) break; // empty now (EAGAIN), or every writer has closed
+                sink.accept(loop.readBuffer, (int) n);
+                drained += n;
+                // A pipe read stops short only when it has emptied the pipe: what follows was
+                // written after the exit was known.
+                if (n < EventLoop.READ_CHUNK) break;
+            }
+        } catch (SyscallException e) {
+            LOG.log(System.Logger.Level.WARNING, "draining a child's output failed; ending it with what was read", e);
+        }
+        finish();
     }
 
     private void finish() {

@@ -58,13 +58,15 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
 
     /**
      * Platform threads, less those the JDK keeps for itself once started: virtual-thread
-     * carriers and their unblocker, common-pool workers ("ForkJoinPool..."), and JFR's own threads. forkline's
-     * threads are all named after their launcher, so none of them is excluded.
+     * carriers and their unblocker, common-pool workers ("ForkJoinPool..."), JFR's own threads, and
+     * the reaper threads of ProcessBuilder (tests compare with the JDK; they idle for a minute
+     * before they go). forkline's threads are all named after their launcher, so none of them is excluded.
      */
     static List<String> countThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .map(Thread::getName)
-                .filter(name -> !name.startsWith("ForkJoinPool") && !name.startsWith("VirtualThread-") && !name.startsWith("JFR "))
+                .filter(name -> !name.startsWith("ForkJoinPool") && !name.startsWith("VirtualThread-") && !name.startsWith("JFR ")
+                        && !name.startsWith("process reaper"))
                 .sorted()
                 .toList();
     }
