@@ -23,8 +23,11 @@ import java.util.TreeMap;
  * takes a snapshot, so one Command may be spawned many times and changed in between. It is not
  * safe to change a Command while another thread spawns it.
  *
- * <p>argv[0] is looked up in the PATH by forkline itself (the child's PATH if the command sets
- * one, else the JVM's) unless it contains a slash.
+ * <p>argv[0], unless it contains a slash, is looked up by forkline itself, before the spawn: in
+ * the PATH that the command sets with {@link #env(String, String) env("PATH", ...)}, else in the
+ * JVM's PATH, as {@link ProcessBuilder} does, and that also when the child gets no PATH
+ * ({@link #clearEnvironment()}, {@link #removeEnv(String) removeEnv("PATH")}); only when the
+ * JVM has no PATH either, in {@code /bin:/usr/bin}.
  */
 public final class Command {
     private final List<String> argv;
@@ -296,11 +299,15 @@ public final class Command {
         return entries;
     }
 
-    /** @return the PATH the child will see, or null */
-    String childPath(Map<String, String> jvmEnvironment) {
-        if (environmentSet.containsKey("PATH")) return environmentSet.get("PATH");
-        if (clearEnvironment || environmentRemoved.contains("PATH")) return null;
-        return jvmEnvironment.get("PATH");
+    /**
+     * The PATH that argv[0] is looked up in (see the class comment): the one this command sets,
+     * else the JVM's, whatever the child's environment holds otherwise.
+     *
+     * @return the PATH to search, or null for {@link ExecutableResolver#DEFAULT_PATH}
+     */
+    String searchPath(Map<String, String> jvmEnvironment) {
+        String commandPath = environmentSet.get("PATH");
+        return commandPath != null ? commandPath : jvmEnvironment.get("PATH");
     }
 
     Path cwd() {

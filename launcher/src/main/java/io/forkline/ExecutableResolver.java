@@ -13,7 +13,13 @@ import java.nio.file.Path;
  * non-executable candidates exist the error is EACCES rather than ENOENT.
  */
 final class ExecutableResolver {
-    /** What execvp uses when PATH is unset (glibc's confstr _CS_PATH). */
+    /**
+     * What is searched when neither the command nor the JVM has a PATH: execvp's default
+     * (glibc's confstr _CS_PATH), which the JDK uses too when the child inherits the JVM's
+     * environment. When it passes an environment of its own, the JDK searches ":/bin:/usr/bin",
+     * the child's cwd first; forkline leaves that out on purpose: a cwd is no place to find
+     * programs in.
+     */
     static final String DEFAULT_PATH = "/bin:/usr/bin";
 
     private ExecutableResolver() {}

@@ -67,7 +67,8 @@ public final class Launcher implements AutoCloseable {
     private final EventLoop loop;
     private final FdSlots fdSlots;
     private final AtomicLong sharedTableSpawns = new AtomicLong();
-    private final Map<String, String> jvmEnvironment = System.getenv();
+    /** The JVM's environment: what children inherit, and the PATH that argv[0] is looked up in. */
+    private final Map<String, String> jvmEnvironment;
     private final Set<Child> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong spawns = new AtomicLong();
     private final AtomicLong fallbackSpawns = new AtomicLong();
@@ -92,6 +93,7 @@ public final class Launcher implements AutoCloseable {
         this.shutdownPolicy = builder.shutdownPolicy;
         this.closeTimeout = builder.closeTimeout;
         this.cgroupPool = builder.cgroupPool;
+        this.jvmEnvironment = builder.jvmEnvironment;
         this.fdSlots = new FdSlots(FdSlots.DEFAULT_COUNT);
         try {
             this.loop = new EventLoop(name + "-reaper");
@@ -120,8 +122,18 @@ public final class Launcher implements AutoCloseable {
         private ShutdownPolicy shutdownPolicy = ShutdownPolicy.KILL;
         private Duration closeTimeout = Duration.ofSeconds(10);
         private CgroupPool cgroupPool;
+        private Map<String, String> jvmEnvironment = System.getenv();
 
         private Builder() {}
+
+        /**
+         * Tests only: what the launcher takes for the JVM's environment, so that a test can
+         * give it a PATH that the JVM cannot change for itself.
+         */
+        Builder jvmEnvironment(Map<String, String> environment) {
+            this.jvmEnvironment = Map.copyOf(environment);
+            return this;
+        }
 
         /** Names the launcher's threads ({@code <name>-reaper}, ...). */
         public Builder name(String launcherName) {
@@ -193,7 +205,7 @@ public final class Launcher implements AutoCloseable {
         int[] slots = null;
         JobCgroup job = null;
         try {
-            String path = ExecutableResolver.resolve(argv.get(0), command.childPath(jvmEnvironment), command.cwd());
+            String path = ExecutableResolver.resolve(argv.get(0), command.searchPath(jvmEnvironment), command.cwd());
             job = jobCgroup(command);
             boolean inCgroup = command.cgroupDirectory() != null || job != null;
             boolean bornIntoCgroup = inCgroup && !command.isPosixSpawn() && Shim.clone3Usable();
