@@ -31,7 +31,12 @@ import java.util.TreeMap;
  */
 public final class Command {
     private final List<String> argv;
-    private boolean clearEnvironment;
+    /**
+     * What the child's environment starts from, before {@link #env} and {@link #removeEnv}: null
+     * for the JVM's, empty after {@link #clearEnvironment()}, a ProcessBuilder's entries as they
+     * are after {@link #from(ProcessBuilder)}.
+     */
+    private Map<String, String> baseEnvironment;
     private final Map<String, String> environmentSet = new LinkedHashMap<>();
     private final Set<String> environmentRemoved = new LinkedHashSet<>();
     private Path cwd;
@@ -76,9 +81,62 @@ public final class Command {
         return new Command(new ArrayList<>(argv));
     }
 
+    /**
+     * A command that starts what {@code builder} would, so that
+     * {@code launcher.spawn(Command.from(builder)).toProcess()} behaves as {@code builder.start()}:
+     * its command, directory, environment, redirects and {@code redirectErrorStream}.
+     *
+     * <p>The environment is taken as {@code builder.environment()} holds it, every entry verbatim,
+     * as the JDK's environment block would carry it: the JDK has checked the entries when they
+     * were put, and it allows names that {@link #env(String, String)} refuses, such as the empty
+     * one (the child gets {@code "=value"}). When it equals the JVM's, the child simply inherits
+     * the JVM's. As with {@code builder.start()}, argv[0] is looked up in the JVM's PATH, not in
+     * a PATH the builder's environment holds; one set later with {@code env("PATH", ...)} is.
+     *
+     * <p>Redirects map to {@link Stdio}: {@code PIPE} to {@link Stdio#pipe()}, {@code INHERIT}
+     * to {@link Stdio#inherit()}, {@code DISCARD} to {@link Stdio#discard()}, {@code from(file)}
+     * to {@link Stdio#readFrom}, {@code to(file)} to {@link Stdio#writeTo}, {@code appendTo(file)}
+     * to {@link Stdio#appendTo}; {@code redirectErrorStream(true)} to
+     * {@link Stdio#mergeIntoStdout()}, the builder's error redirect then being ignored, as
+     * {@link ProcessBuilder#redirectError(ProcessBuilder.Redirect)} says (the JDK still creates
+     * or truncates a file it names; forkline leaves the file alone). A file that cannot be opened fails the spawn ({@link SpawnException}, an
+     * IOException as {@code start()} throws). The builder is read once: later changes to it do
+     * not reach the command. Calling {@code builder.environment()} here gives the builder its own
+     * copy of the JVM's environment if it had none, which changes nothing it starts.
+     *
+     * @param builder what to start
+     * @return a command for what {@code builder.start()} would start
+     * @throws IllegalArgumentException where {@code builder.start()} would throw: an empty command
+     *     (the JDK throws IndexOutOfBoundsException), an empty argv[0], or a NUL byte in an
+     *     argument (the JDK throws IOException); also a NUL byte in the directory's path
+     * @throws NullPointerException if an argument is null, as with {@code builder.start()}
+     */
+    public static Command from(ProcessBuilder builder) {
+        Command command = of(builder.command());
+        if (builder.directory() != null) command.cwd(builder.directory().toPath());
+        Map<String, String> environment = builder.environment();
+        if (!environment.equals(System.getenv())) command.baseEnvironment = new LinkedHashMap<>(environment);
+        command.stdin(stdio(builder.redirectInput()));
+        command.stdout(stdio(builder.redirectOutput()));
+        command.stderr(builder.redirectErrorStream() ? Stdio.mergeIntoStdout() : stdio(builder.redirectError()));
+        return command;
+    }
+
+    private static Stdio stdio(ProcessBuilder.Redirect redirect) {
+        // DISCARD is a WRITE to /dev/null; the launcher's own /dev/null saves an open.
+        if (redirect.equals(ProcessBuilder.Redirect.DISCARD)) return Stdio.discard();
+        return switch (redirect.type()) {
+            case PIPE -> Stdio.pipe();
+            case INHERIT -> Stdio.inherit();
+            case READ -> Stdio.readFrom(redirect.file().toPath());
+            case WRITE -> Stdio.writeTo(redirect.file().toPath());
+            case APPEND -> Stdio.appendTo(redirect.file().toPath());
+        };
+    }
+
     /** Starts from an empty environment instead of the JVM's. */
     public Command clearEnvironment() {
-        clearEnvironment = true;
+        baseEnvironment = Map.of();
         environmentSet.clear();
         environmentRemoved.clear();
         return this;
@@ -286,12 +344,12 @@ public final class Command {
     // ---- read by the launcher -------------------------------------------------------------
 
     boolean inheritsEnvironmentUnchanged() {
-        return !clearEnvironment && environmentSet.isEmpty() && environmentRemoved.isEmpty();
+        return baseEnvironment == null && environmentSet.isEmpty() && environmentRemoved.isEmpty();
     }
 
     /** @return the child's environment as NAME=value entries */
     List<String> environment(Map<String, String> jvmEnvironment) {
-        Map<String, String> env = new LinkedHashMap<>(clearEnvironment ? Map.of() : jvmEnvironment);
+        Map<String, String> env = new LinkedHashMap<>(baseEnvironment != null ? baseEnvironment : jvmEnvironment);
         environmentRemoved.forEach(env::remove);
         env.putAll(environmentSet);
         List<String> entries = new ArrayList<>(env.size());
@@ -301,7 +359,8 @@ public final class Command {
 
     /**
      * The PATH that argv[0] is looked up in (see the class comment): the one this command sets,
-     * else the JVM's, whatever the child's environment holds otherwise.
+     * else the JVM's, whatever the child's environment holds otherwise; a ProcessBuilder's PATH
+     * ({@link #from(ProcessBuilder)}) is not searched, as {@link ProcessBuilder#start()} does not.
      *
      * @return the PATH to search, or null for {@link ExecutableResolver#DEFAULT_PATH}
      */
