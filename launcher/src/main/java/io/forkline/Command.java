@@ -25,9 +25,10 @@ import java.util.TreeMap;
  *
  * <p>argv[0], unless it contains a slash, is looked up by forkline itself, before the spawn: in
  * the PATH that the command sets with {@link #env(String, String) env("PATH", ...)}, else in the
- * JVM's PATH, as {@link ProcessBuilder} does, and that also when the child gets no PATH
- * ({@link #clearEnvironment()}, {@link #removeEnv(String) removeEnv("PATH")}); only when the
- * JVM has no PATH either, in {@code /bin:/usr/bin}.
+ * JVM's PATH, and that also when the child gets no PATH ({@link #clearEnvironment()},
+ * {@link #removeEnv(String) removeEnv("PATH")}), as {@link ProcessBuilder} does; only when the
+ * JVM has no PATH either, in {@code /bin:/usr/bin}. (ProcessBuilder searches the JVM's PATH even
+ * when the child's environment has another; a command that sets a PATH means that one.)
  */
 public final class Command {
     private final List<String> argv;
@@ -99,9 +100,9 @@ public final class Command {
      * to {@link Stdio#appendTo}; {@code redirectErrorStream(true)} to
      * {@link Stdio#mergeIntoStdout()}, the builder's error redirect then being ignored, as
      * {@link ProcessBuilder#redirectError(ProcessBuilder.Redirect)} says (the JDK still creates
-     * or truncates a file it names; forkline leaves the file alone). A file that cannot be opened fails the spawn ({@link SpawnException}, an
-     * IOException as {@code start()} throws). The builder is read once: later changes to it do
-     * not reach the command. Calling {@code builder.environment()} here gives the builder its own
+     * or truncates a file it names; forkline leaves the file alone). A file that cannot be opened
+     * fails the spawn ({@link SpawnException}, an IOException as {@code start()} throws). The
+     * builder is read once: later changes to it do not reach the command. Calling {@code builder.environment()} here gives the builder its own
      * copy of the JVM's environment if it had none, which changes nothing it starts.
      *
      * @param builder what to start
