@@ -481,6 +481,14 @@ static int child_main(void *arg)
         if ((rc = raw_syscall4(SYS_prlimit64, 0, l->resource, &l->soft, 0)) < 0)
             return child_fail(ctx, rc, FL_STEP_RLIMIT);
     }
+    if (r->flags & FL_IGNORE_LIBC_SIGNALS) {
+        /* glibc's posix_spawn child sets its internal signals (SIGCANCEL 32, SIGSETXID 33) to
+         * SIG_IGN rather than SIG_DFL, and an ignored signal stays ignored across execve: every
+         * child the JDK starts through jspawnhelper has them ignored (SigIgn in /proc). */
+        struct kernel_sigaction ignore = {.handler = (void *)SIG_IGN};
+        raw_syscall4(SYS_rt_sigaction, 32, &ignore, 0, KERNEL_SIGSET_SIZE);
+        raw_syscall4(SYS_rt_sigaction, 33, &ignore, 0, KERNEL_SIGSET_SIZE);
+    }
     static const uint64_t no_signals = 0;
     const uint64_t *mask = (r->flags & FL_EMPTY_SIGMASK) ? &no_signals : &ctx->caller_mask;
     if ((rc = raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, mask, 0, KERNEL_SIGSET_SIZE)) < 0)
@@ -611,7 +619,8 @@ static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_sp
     if (res->method != FL_METHOD_CLONE)
         __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
     res->method = FL_METHOD_POSIX_SPAWN;
-    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP | FL_SEARCH_PATH | FL_SHELL_FALLBACK | FL_EMPTY_SIGMASK))
+    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP | FL_SEARCH_PATH | FL_SHELL_FALLBACK | FL_EMPTY_SIGMASK
+                                         | FL_IGNORE_LIBC_SIGNALS))
         || r->pdeathsig != 0 || r->njoin_cgroups > 0)
         return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
 

@@ -41,6 +41,8 @@ enum fl_spawn_flags {
                                     * without it glibc execvp's: the bare name, ELOOP stops */
     FL_SHELL_FALLBACK = 1 << 8,    /* ENOEXEC: run the file with /bin/sh; argv[-1] must be writable */
     FL_EMPTY_SIGMASK = 1 << 9,     /* exec with no signal blocked, not with the caller's mask */
+    FL_IGNORE_LIBC_SIGNALS = 1 << 10, /* exec with glibc's internal signals 32 and 33 ignored: what
+                                       * glibc's posix_spawn leaves, and so the JDK's children */
 };
 
 struct fl_spawn_request {

@@ -32,7 +32,9 @@
  *     childproc.c's rules; with the inherited environment, glibc execvp's (the JDK calls execvp
  *     then), the PATH of the moment and "/bin:/usr/bin".
  *   - ENOEXEC runs the file with /bin/sh; EACCES keeps searching and is reported at the end.
- *   - the child execs with no signal blocked and every fd from 3 up closed.
+ *   - the child execs with no signal blocked and every fd from 3 up closed; glibc's internal
+ *     signals 32 and 33 ignored, as glibc's posix_spawn leaves them in jspawnhelper, which passes
+ *     them on to the program it execs.
  * What is forkline's: one clone3 (no jspawnhelper, no second exec, no walk of /proc/self/fd),
  * and, when a few low fds are free, a child born sharing the fd table that copies only those.
  */
@@ -266,7 +268,7 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     request.cwd = cwd;
     request.fds = map;
     request.nfds = 3;
-    request.flags |= FL_EMPTY_SIGMASK | FL_SHELL_FALLBACK;
+    request.flags |= FL_EMPTY_SIGMASK | FL_IGNORE_LIBC_SIGNALS | FL_SHELL_FALLBACK;
     if (program[0] != '\0' && strchr(program, '/') == NULL) {
         request.flags |= FL_SEARCH_PATH;
         if (envv != NULL) {

@@ -1,0 +1,99 @@
+package io.forkline.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's rule: what a program observes is the JDK's. {@link Scenarios} runs in a JVM
+ * without the agent and in one with it, and the two reports must be equal line for line:
+ * exit codes, the bytes on each stream, exception types and messages, the environment, cwd,
+ * fds and signal mask the child saw, Process.toString, pid, onExit and ProcessHandle. The run
+ * with the agent must also show that it spawned through forkline.
+ */
+@Tag("agent-jar")
+class AgentDifferentialTest {
+    @TempDir
+    static Path fixture;
+
+    @BeforeAll
+    static void makeFixture() throws IOException {
+        program("noexec/prog", "#!/bin/sh\necho never run\n", "rw-r--r--");
+        program("noexec/onlyplain", "#!/bin/sh\necho never run\n", "rw-r--r--");
+        program("bin/prog", "#!/bin/sh\necho prog from bin \"$0\" \"$@\"\n", "rwxr-xr-x");
+        Files.createDirectories(fixture.resolve("dirs/tool"));
+        program("bin/tool", "#!/bin/sh\necho tool from bin\n", "rwxr-xr-x");
+        program("bin/noshebang", "echo script \"$0\" \"$1\"\n", "rwxr-xr-x");
+        program("scripts/noshebang", "echo script \"$0\" \"$1\"\n", "rwxr-xr-x");
+        program("local/localprog", "echo local program \"$0\"\n", "rwxr-xr-x");
+        program("childpath/childonly", "#!/bin/sh\necho found in the child's PATH\n", "rwxr-xr-x");
+        program("plain.txt", "not a program\n", "rw-r--r--");
+        program("input.txt", "line one\nline two\n", "rw-r--r--");
+    }
+
+    private static void program(String name, String content, String permissions) throws IOException {
+        Path file = fixture.resolve(name);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+    }
+
+    private static Map<String, String> environmentWithPath(String path) {
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.keySet().removeIf(name -> name.startsWith("JAVA_TOOL_OPTIONS") || name.startsWith("JDK_JAVA_OPTIONS"));
+        if (path == null) environment.remove("PATH");
+        else environment.put("PATH", path);
+        return environment;
+    }
+
+    private static void assertSameAsTheJdk(Map<String, String> environment, String group) throws Exception {
+        AgentJvm.Result jdk = AgentJvm.run(List.of(), environment, fixture, Scenarios.class.getName(), fixture.toString(), group);
+        AgentJvm.Result agent = AgentJvm.run(AgentJvm.agentOptions(), environment, fixture, Scenarios.class.getName(),
+                fixture.toString(), group);
+        assertThat(jdk.exit()).as("JDK run: %s", jdk.stderr()).isZero();
+        assertThat(agent.exit()).as("agent run: %s", agent.stderr()).isZero();
+        assertThat(jdk.agentLine()).isEqualTo("#agent status=null spawns=null fallbacks=null");
+        assertThat(agent.agentLine()).startsWith("#agent status=active spawns=").endsWith(" fallbacks=0");
+        assertThat(agent.stderr()).as("the agent says nothing when all is well").isEqualTo(jdk.stderr());
+        assertThat(differences(jdk.observed(), agent.observed())).as("lines that differ (JDK | agent)").isEmpty();
+        // The report is not trivially equal: it holds what each scenario was to show.
+        assertThat(jdk.observed()).contains("== ").contains("exit: ").contains("fds after all children: 0 more than before")
+                .contains("children left: 0");
+    }
+
+    /** @return each line that differs, with the scenario it belongs to */
+    private static List<String> differences(String jdk, String agent) {
+        List<String> jdkLines = jdk.lines().toList();
+        List<String> agentLines = agent.lines().toList();
+        List<String> differences = new java.util.ArrayList<>();
+        String scenario = "";
+        for (int i = 0; i < Math.max(jdkLines.size(), agentLines.size()); i++) {
+            String a = i < jdkLines.size() ? jdkLines.get(i) : "<none>";
+            String b = i < agentLines.size() ? agentLines.get(i) : "<none>";
+            if (a.startsWith("== ")) scenario = a;
+            if (!a.equals(b)) differences.add(scenario + "\n    JDK:   " + a + "\n    agent: " + b);
+        }
+        return differences;
+    }
+
+    @Test
+    void everyScenarioIsObservedAsWithTheJdk() throws Exception {
+        String path = fixture.resolve("noexec") + ":" + fixture.resolve("dirs") + ":" + fixture.resolve("bin") + ":/usr/bin:/bin";
+        assertSameAsTheJdk(environmentWithPath(path), "all");
+    }
+
+    @Test
+    void withNoPathAtAllTheJdkDefaultsApply() throws Exception {
+        assertSameAsTheJdk(environmentWithPath(null), "no-path");
+    }
+}
