@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Spawns /bin/true and waits for it, n times per engine at each concurrency: forkline, the JDK's "
-                    + "ProcessBuilder (same JVM, inherited stdio) and a C posix_spawn+waitpid loop.",
+                    + "ProcessBuilder (same JVM, inherited stdio) and a C posix_spawn+waitpid loop (the default); "
+                    + "also processbuilder-jvm and processbuilder+agent: ProcessBuilder in a JVM of its own, without and "
+                    + "with the drop-in agent, each warming itself up with 1500 spawns.",
             "Reports spawns/s, the time until the spawn call returned (p50, p99, max) and ratios to c and "
                     + "processbuilder. Warm-up is excluded: --warmup spawns per engine first, then min(n/10/rounds, 200) "
                     + "before each run."
@@ -90,6 +92,7 @@ final class BenchSpawnCommand implements Callable<Integer> {
         java.util.Map<String, List<SpawnResult>> runs = new java.util.LinkedHashMap<>();
         for (SpawnEngine engine : chosen) {
             if (engineWarmup <= 0) break;
+            if (engine.inChildJvm()) continue; // a JVM of its own per run, which warms itself up
             if (!json) System.err.printf(Locale.ROOT, "warming up %s (%d spawns)...%n", engine.cliName(), engineWarmup);
             engine.run(1, engineWarmup, 0, path);
         }
@@ -108,12 +111,18 @@ final class BenchSpawnCommand implements Callable<Integer> {
     }
 
     static String table(List<SpawnResult> results) {
-        Table table = new Table("engine", "concurrency", "n", "spawns/s", "start p50 us", "start p99 us", "start max us",
-                "vs c", "vs processbuilder");
+        // The agent's fair partner is ProcessBuilder in a JVM of its own; its column only when it ran.
+        boolean childJvms = results.stream().anyMatch(r -> r.engine().equals("processbuilder-jvm"));
+        List<String> headers = new ArrayList<>(List.of("engine", "concurrency", "n", "spawns/s", "start p50 us", "start p99 us",
+                "start max us", "vs c", "vs processbuilder"));
+        if (childJvms) headers.add("vs processbuilder-jvm");
+        Table table = new Table(headers.toArray(String[]::new));
         for (SpawnResult r : results) {
-            table.row(r.engine(), r.concurrency(), r.n(), String.format(Locale.ROOT, "%.0f", r.spawnsPerSecond()),
-                    micros(r.p50Nanos()), micros(r.p99Nanos()), micros(r.maxNanos()),
-                    ratio(r, results, "c"), ratio(r, results, "processbuilder"));
+            List<Object> row = new ArrayList<>(List.of(r.engine(), r.concurrency(), r.n(),
+                    String.format(Locale.ROOT, "%.0f", r.spawnsPerSecond()), micros(r.p50Nanos()), micros(r.p99Nanos()),
+                    micros(r.maxNanos()), ratio(r, results, "c"), ratio(r, results, "processbuilder")));
+            if (childJvms) row.add(ratio(r, results, "processbuilder-jvm"));
+            table.row(row.toArray());
         }
         return table.toString();
     }

@@ -56,26 +56,68 @@ enum SpawnEngine {
         SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
             Path binary = NativeTool.extract("forkline-spawnloop");
             try {
-                Process process = new ProcessBuilder(binary.toString(), String.valueOf(n), String.valueOf(concurrency),
-                        String.valueOf(warmup), path, String.valueOf(openFds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                String out;
-                try (InputStream stdout = process.getInputStream()) {
-                    out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
-                }
-                if (process.waitFor() != 0) throw new IOException("forkline-spawnloop failed: " + out);
-                Map<String, String> values = new HashMap<>();
-                for (String pair : out.split("\\s+")) {
-                    String[] kv = pair.split("=", 2);
-                    values.put(kv[0], kv[1]);
-                }
-                long[] latencies = java.util.Arrays.stream(values.get("latencies_ns").split(","))
-                        .mapToLong(Long::parseLong).sorted().toArray();
-                return SpawnResult.of(cliName(), concurrency, Long.parseLong(values.get("elapsed_ns")), latencies);
+                return runLoop(List.of(binary.toString(), String.valueOf(n), String.valueOf(concurrency),
+                        String.valueOf(warmup), path, String.valueOf(openFds)));
             } finally {
                 Files.deleteIfExists(binary);
             }
         }
+    },
+    /**
+     * ProcessBuilder in a JVM of its own ({@link ChildJvmSpawnLoop}): the fair partner of
+     * {@link #PROCESSBUILDER_AGENT}, from which it differs only by the agent.
+     */
+    PROCESSBUILDER_JVM {
+        @Override
+        SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
+            return runLoop(ChildJvmSpawnLoop.command(List.of(), n, concurrency, path, openFds));
+        }
+
+        @Override
+        String cliName() {
+            return "processbuilder-jvm";
+        }
+    },
+    /** ProcessBuilder in a JVM of its own under the drop-in agent ({@code -javaagent:forkline-agent.jar}). */
+    PROCESSBUILDER_AGENT {
+        @Override
+        SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
+            return runLoop(ChildJvmSpawnLoop.command(ChildJvmSpawnLoop.agentOptions(), n, concurrency, path, openFds));
+        }
+
+        @Override
+        String cliName() {
+            return "processbuilder+agent";
+        }
     };
+
+    /**
+     * Runs a loop in a process of its own (the C loop, or a child JVM) and reads its result:
+     * {@code elapsed_ns=...} and {@code latencies_ns=a,b,...} among whitespace-separated pairs.
+     */
+    SpawnResult runLoop(List<String> command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out;
+        try (InputStream stdout = process.getInputStream()) {
+            out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
+        if (process.waitFor() != 0) throw new IOException(command.get(0) + " failed: " + out);
+        Map<String, String> values = new HashMap<>();
+        for (String pair : out.split("\\s+")) {
+            String[] kv = pair.split("=", 2);
+            if (kv.length == 2) values.put(kv[0], kv[1]);
+        }
+        if (!values.containsKey("elapsed_ns") || !values.containsKey("latencies_ns") || !values.containsKey("concurrency")) {
+            throw new IOException(command.get(0) + " printed no result: " + out);
+        }
+        if (this == PROCESSBUILDER_AGENT && "0".equals(values.get("agent_spawns"))) {
+            throw new IOException("the agent was not active in the processbuilder+agent JVM (see its stderr)");
+        }
+        long[] latencies = java.util.Arrays.stream(values.get("latencies_ns").split(","))
+                .mapToLong(Long::parseLong).sorted().toArray();
+        return SpawnResult.of(cliName(), Integer.parseInt(values.get("concurrency")), Long.parseLong(values.get("elapsed_ns")),
+                latencies);
+    }
 
     /** One spawn and wait; returns the nanoseconds until the spawn call returned. */
     @FunctionalInterface
@@ -90,6 +132,11 @@ enum SpawnEngine {
 
     String cliName() {
         return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** @return whether each run is a JVM of its own ({@link ChildJvmSpawnLoop}) */
+    boolean inChildJvm() {
+        return this == PROCESSBUILDER_JVM || this == PROCESSBUILDER_AGENT;
     }
 
     /**
@@ -142,7 +189,8 @@ enum SpawnEngine {
         for (SpawnEngine engine : values()) {
             if (engine.cliName().equals(name.trim().toLowerCase(java.util.Locale.ROOT))) return engine;
         }
-        throw new picocli.CommandLine.TypeConversionException("unknown engine '" + name + "': use forkline, processbuilder or c");
+        throw new picocli.CommandLine.TypeConversionException("unknown engine '" + name
+                + "': use forkline, processbuilder, c, processbuilder-jvm or processbuilder+agent");
     }
 
     /** For {@code --engines}: the engine's name in lower case. */
