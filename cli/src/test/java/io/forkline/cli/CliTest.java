@@ -100,6 +100,16 @@ class CliTest {
     }
 
     @Test
+    void benchSpawnRunsProcessBuilderInJvmsOfItsOwnWithAndWithoutTheAgent() {
+        Object[] result = cli("bench", "spawn", "--engines", "processbuilder-jvm,processbuilder+agent", "--n", "20",
+                "--rounds", "1", "--concurrency", "2", "--json");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        // the agent engine fails unless the agent was active in its JVM
+        assertThat((String) result[1]).contains("\"engine\": \"processbuilder-jvm\"", "\"engine\": \"processbuilder+agent\"",
+                "\"n\": 20");
+    }
+
+    @Test
     void badArgumentsSayWhatIsWrong() {
         Object[] unknownEngine = cli("bench", "spawn", "--engines", "nope", "--n", "5");
         assertThat(unknownEngine[0]).isEqualTo(2);

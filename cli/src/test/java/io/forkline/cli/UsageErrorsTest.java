@@ -67,7 +67,7 @@ class UsageErrorsTest {
                 bad("forkline bench spawn", "'x' is not an int", "bench", "spawn", "--concurrency", "1,x", "--n", "1"),
                 bad("forkline bench spawn", "--concurrency values must be 1 or more, got 0 in '1,0'", "bench", "spawn", "--concurrency", "1,0",
                         "--n", "1", "--warmup", "0"),
-                bad("forkline bench spawn", "unknown engine 'nope': use forkline, processbuilder or c", "bench", "spawn", "--engines",
+                bad("forkline bench spawn", "unknown engine 'nope': use forkline, processbuilder, c, processbuilder-jvm or processbuilder+agent", "bench", "spawn", "--engines",
                         "forkline,nope", "--n", "1"),
                 bad("forkline bench spawn", "--rounds must be 1 to 5, got '6'", "bench", "spawn", "--rounds", "6", "--n", "5", "--warmup", "0"),
                 bad("forkline bench spawn", "--warmup must be 0 or more, got '-1'", "bench", "spawn", "--warmup", "-1", "--n", "1",
