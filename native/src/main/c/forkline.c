@@ -43,8 +43,9 @@
  * fds it was given), unsharing the fd table if it was born sharing it (below), setsid or
  * setpgid, parent-death signal, the fd map (dup3), close_range of every other fd from 3 up,
  * chdir, umask, rlimits, the signal mask, execve. For the drop-in agent (jdkspawn.c) the last two
- * follow the JDK instead: no signal blocked, the PATH searched in the child with execvp's rules,
- * and a file the kernel cannot execute (ENOEXEC) run with /bin/sh.
+ * follow the JDK instead: no signal blocked (and glibc's signals 32 and 33 ignored, as in the
+ * JDK's children), the PATH searched in the child with execvp's rules, and a file the kernel
+ * cannot execute (ENOEXEC) run with /bin/sh.
  *
  * A plain clone copies the parent's whole fd table, and the child then closes all of it: with
  * 10,000 sockets open that is about 1 ms per spawn, for posix_spawn too. When the Java side has

@@ -160,30 +160,38 @@ class PooledJobTest {
         String firstGroup = ended.stdout().text().strip();
         // The pool hands out the group released last first, but the release (wait for empty,
         // reset) runs after the exit is reported: under load the next spawn can come first and
-        // get another group. Then that job is not the one this test is about; try again.
+        // get another group. Such a job is kept running until the end, holding its group: were it
+        // ended, its group would be released after the first job's and handed out before it.
         Child next = null;
-        for (int attempt = 0; attempt < 50 && next == null; attempt++) {
-            Child candidate = launcher.spawn(Command.of("sh", "-c", ownGroup + "; exec sleep 1000").cgroupLimits(Limits.NONE)
-                    .stdout(Stdio.pipe()));
-            String group = new java.io.BufferedReader(new java.io.InputStreamReader(candidate.stdout())).readLine();
-            if (firstGroup.equals(group)) {
-                next = candidate;
-            } else {
-                candidate.kill();
-                candidate.waitFor();
-                Thread.sleep(20);
+        java.util.List<Child> others = new java.util.ArrayList<>();
+        try {
+            for (int attempt = 0; attempt < 50 && next == null; attempt++) {
+                Child candidate = launcher.spawn(Command.of("sh", "-c", ownGroup + "; exec sleep 1000").cgroupLimits(Limits.NONE)
+                        .stdout(Stdio.pipe()));
+                String group = new java.io.BufferedReader(new java.io.InputStreamReader(candidate.stdout())).readLine();
+                if (firstGroup.equals(group)) {
+                    next = candidate;
+                } else {
+                    others.add(candidate);
+                    Thread.sleep(20);
+                }
+            }
+            assertThat(next).as("a later job got the first job's group back from the pool").isNotNull();
+            try {
+                // The first job's group is the next job's now: a kill meant for the first (a killTree
+                // after its exit, or a timeout that fired as it exited) must not reach it.
+                assertThat(first.killTree()).as("the first job was reaped already").isFalse();
+                assertThat(next.waitFor(Duration.ofMillis(500))).as("the next job, after the late killTree").isEmpty();
+            } finally {
+                next.kill();
+            }
+            assertThat(next.waitFor().signal()).isEqualTo(9);
+        } finally {
+            for (Child other : others) {
+                other.kill();
+                other.waitFor();
             }
         }
-        assertThat(next).as("a later job got the first job's group back from the pool").isNotNull();
-        try {
-            // The first job's group is the next job's now: a kill meant for the first (a killTree
-            // after its exit, or a timeout that fired as it exited) must not reach it.
-            assertThat(first.killTree()).as("the first job was reaped already").isFalse();
-            assertThat(next.waitFor(Duration.ofMillis(500))).as("the next job, after the late killTree").isEmpty();
-        } finally {
-            next.kill();
-        }
-        assertThat(next.waitFor().signal()).isEqualTo(9);
     }
 
     @Test
