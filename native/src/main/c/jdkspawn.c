@@ -113,11 +113,14 @@ static void give_back_slot(int index)
 }
 
 /*
- * Called once when the agent starts, while the JVM's fd table is still small.
+ * Called when the agent starts, while the JVM's fd table is still small; again (a second attach)
+ * it only answers.
  * Returns whether clone3 is usable (fl_init), or -errno if not even the slots could be made.
  */
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots)
 {
+    if (parent_path != NULL)
+        return fl_init(); /* attached a second time: the slots and the PATH are already taken */
     const char *path = getenv("PATH");
     parent_path = strdup(path != NULL ? path : ":/bin:/usr/bin");
     if (parent_path == NULL)
@@ -225,6 +228,7 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     };
     if (redirect_error_stream)
         map[2].source = map[1].source;
+    const int32_t sources[3] = {map[0].source, map[1].source, map[2].source};
 
     struct fl_spawn_request request;
     memset(&request, 0, sizeof request);
@@ -254,9 +258,8 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
                 slots[i] = -1;
             }
         }
-        map[0].source = fds[0] == -1 ? in[0] : fds[0];
-        map[1].source = fds[1] == -1 ? out[1] : fds[1];
-        map[2].source = redirect_error_stream ? map[1].source : (fds[2] == -1 ? err[1] : fds[2]);
+        for (int i = 0; i < 3; i++)
+            map[i].source = sources[i];
     } else {
         request.flags |= FL_SHARE_FD_TABLE;
         request.unshare_below = highest + 1;

@@ -28,6 +28,7 @@ public final class Premain {
             AgentStatus.off("-Dforkline.agent=off", false);
             return;
         }
+        if (AgentStatus.active()) return; // attached again: ProcessImpl is rewritten already
         try {
             Path jar = Path.of(Premain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Agent.install(instrumentation, jar, setting);

@@ -1,7 +1,6 @@
 package io.forkline.agent;
 
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,12 +8,8 @@ import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -238,15 +233,5 @@ public final class Scenarios {
         try (var entries = Files.list(Path.of("/proc/self/fd"))) {
             return entries.count();
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static Map<String, String> sorted(Map<String, String> map) {
-        return new TreeMap<>(new LinkedHashMap<>(map));
-    }
-
-    @SuppressWarnings("unused")
-    private static List<String> list(File[] files) {
-        return new ArrayList<>(Arrays.stream(files).map(File::getName).toList());
     }
 }

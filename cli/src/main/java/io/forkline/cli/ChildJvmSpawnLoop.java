@@ -1,6 +1,5 @@
 package io.forkline.cli;
 
-import io.forkline.lab.Latencies;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,14 +30,8 @@ public final class ChildJvmSpawnLoop {
         int openFds = Integer.parseInt(args[3]);
         List<FileChannel> held = new ArrayList<>();
         for (int i = 0; i < openFds; i++) held.add(FileChannel.open(Path.of("/dev/null")));
-        ProcessBuilder builder = new ProcessBuilder(path).inheritIO();
-        SpawnResult result = SpawnEngine.timeJava(SpawnEngine.PROCESSBUILDER_JVM, concurrency, n, WARMUP, () -> {
-            long begin = System.nanoTime();
-            Process process = builder.start();
-            long started = System.nanoTime() - begin;
-            process.waitFor();
-            return started;
-        });
+        // The in-process engine's own loop, so that the JVMs differ from it only by being JVMs of their own.
+        SpawnResult result = SpawnEngine.PROCESSBUILDER.run(concurrency, n, WARMUP, path);
         StringBuilder latencies = new StringBuilder();
         for (long latency : result.sortedLatencies()) {
             if (!latencies.isEmpty()) latencies.append(',');
