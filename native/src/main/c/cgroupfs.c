@@ -24,40 +24,37 @@
  * sleep loop. inotify_add_watch takes a path, not a dirfd; we open the file with O_PATH under
  * the group's fd and watch /proc/self/fd/N, which names exactly that open file.
  *
- * How errors come back: as in forkline.c, every function returns -errno and never prints.
+ * How errors come back: as in forkline.c, every function returns -errno and never prints; the
+ * system calls are raw ones (sys.h), so the errno comes straight from the kernel.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <sys/inotify.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <unistd.h>
+#include <asm/statfs.h>
 
 #include "cgroupfs.h"
+#include "sys.h"
 
 int fl_openat(int32_t dirfd, const char *name, int32_t flags)
 {
-    int fd;
+    long fd;
     do {
-        fd = openat(dirfd, name, flags | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    return fd < 0 ? -errno : fd;
+        fd = raw_syscall4(__NR_openat, dirfd, name, flags | O_CLOEXEC, 0);
+    } while (fd == -EINTR);
+    return (int)fd;
 }
 
 int fl_mkdirat(int32_t dirfd, const char *name, int32_t mode)
 {
-    return mkdirat(dirfd, name, (mode_t)mode) < 0 ? -errno : 0;
+    return (int)raw_syscall3(__NR_mkdirat, dirfd, name, mode);
 }
 
 int fl_unlinkat(int32_t dirfd, const char *name, int32_t flags)
 {
-    return unlinkat(dirfd, name, flags) < 0 ? -errno : 0;
+    return (int)raw_syscall3(__NR_unlinkat, dirfd, name, flags);
 }
 
+/* faccessat2 (Linux 5.8): the plain faccessat system call has no flags argument. */
 int fl_faccessat(int32_t dirfd, const char *name, int32_t mode)
 {
-    return faccessat(dirfd, name, mode, AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+    return (int)raw_syscall4(__NR_faccessat2, dirfd, name, mode, AT_EACCESS | AT_SYMLINK_NOFOLLOW);
 }
 
 long fl_read_at(int32_t dirfd, const char *name, void *buf, int64_t len)
@@ -66,17 +63,16 @@ long fl_read_at(int32_t dirfd, const char *name, void *buf, int64_t len)
     if (fd < 0) return fd;
     int64_t total = 0;
     while (total < len) {
-        ssize_t n = read(fd, (char *)buf + total, (size_t)(len - total));
+        long n = raw_syscall3(__NR_read, fd, (char *)buf + total, len - total);
+        if (n == -EINTR) continue;
         if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            close(fd);
-            return -err;
+            raw_syscall1(__NR_close, fd);
+            return n;
         }
         if (n == 0) break;
         total += n;
     }
-    close(fd);
+    raw_syscall1(__NR_close, fd);
     return (long)total;
 }
 
@@ -84,11 +80,9 @@ long fl_pread_all(int32_t fd, void *buf, int64_t len)
 {
     int64_t total = 0;
     while (total < len) {
-        ssize_t n = pread(fd, (char *)buf + total, (size_t)(len - total), (off_t)total);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -errno;
-        }
+        long n = raw_syscall4(__NR_pread64, fd, (char *)buf + total, len - total, total);
+        if (n == -EINTR) continue;
+        if (n < 0) return n;
         if (n == 0) break;
         total += n;
     }
@@ -99,19 +93,19 @@ long fl_write_at(int32_t dirfd, const char *name, const void *buf, int64_t len)
 {
     int fd = fl_openat(dirfd, name, O_WRONLY | O_NOFOLLOW);
     if (fd < 0) return fd;
-    ssize_t n;
+    long n;
     do {
-        n = write(fd, buf, (size_t)len);
-    } while (n < 0 && errno == EINTR);
-    int err = n < 0 ? errno : 0;
-    close(fd);
-    return n < 0 ? -err : (long)n;
+        n = raw_syscall3(__NR_write, fd, buf, len);
+    } while (n == -EINTR);
+    raw_syscall1(__NR_close, fd);
+    return n;
 }
 
 int fl_fstatfs(int32_t fd, int64_t *out)
 {
     struct statfs st;
-    if (fstatfs(fd, &st) < 0) return -errno;
+    long rc = raw_syscall2(__NR_fstatfs, fd, &st);
+    if (rc < 0) return (int)rc;
     out[0] = (int64_t)(uint64_t)st.f_type;
     out[1] = (int64_t)st.f_flags;
     return 0;
@@ -119,8 +113,7 @@ int fl_fstatfs(int32_t fd, int64_t *out)
 
 int fl_inotify_init(void)
 {
-    int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-    return fd < 0 ? -errno : fd;
+    return (int)raw_syscall1(__NR_inotify_init1, IN_CLOEXEC | IN_NONBLOCK);
 }
 
 int fl_inotify_add_watch(int32_t inotify_fd, int32_t dirfd, const char *name, uint32_t mask)
@@ -128,9 +121,8 @@ int fl_inotify_add_watch(int32_t inotify_fd, int32_t dirfd, const char *name, ui
     int fd = fl_openat(dirfd, name, O_PATH | O_NOFOLLOW);
     if (fd < 0) return fd;
     char link[64];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    int wd = inotify_add_watch(inotify_fd, link, mask);
-    int err = wd < 0 ? errno : 0;
-    close(fd);
-    return wd < 0 ? -err : wd;
+    fl_format_path(link, sizeof link, "/proc/self/fd/", fd);
+    long wd = raw_syscall3(__NR_inotify_add_watch, inotify_fd, link, mask);
+    raw_syscall1(__NR_close, fd);
+    return (int)wd;
 }

@@ -16,17 +16,19 @@
  *   - CLONE_INTO_CGROUP: the child is born in its cgroup and never migrated, which avoids the
  *     write side of cgroup_threadgroup_rwsem (seeds 000 and 001).
  * glibc's posix_spawn also resets every signal handler from the child with one sigaction call
- * per signal, and maps and unmaps a fresh stack per spawn. We keep one child stack per calling
- * thread instead: with CLONE_VFORK the caller is suspended until the child has exec'd or
- * exited, so a thread can never have two children on its stack at once.
+ * per signal, and maps and unmaps a fresh stack per spawn. We lend a stack from a small pool
+ * instead, for the length of one spawn: with CLONE_VFORK the caller is suspended until the child
+ * has exec'd or exited, and then the stack is free again. A pool, not a stack per thread: it
+ * needs no thread-local storage (which would tie the shim to a C library, see sys.h) and no
+ * clean-up at thread exit, and a million virtual threads share a few stacks.
  *
  * If clone3 is refused (ENOSYS on an old kernel, EPERM or ENOSYS from a seccomp filter), the
  * spawn falls back to the legacy clone(2) with CLONE_VM|CLONE_VFORK|CLONE_PIDFD and the same
  * child, which resets signal handlers itself, and the result says which method ran. glibc's
  * posix_spawn is no way out there: 2.36 tries clone3 first and falls back only on ENOSYS. It
- * remains the last resort (if clone is refused too) and can be asked for; features it cannot
- * express (rlimits, umask, parent-death signal, cgroup) fail with ENOTSUP rather than being
- * silently dropped. A cgroup needs clone3 (CLONE_INTO_CGROUP); without it the caller migrates.
+ * remains the last resort (if clone is refused too) and can be asked for, but not here: Java
+ * calls the process's own C library for it (PosixSpawn.java), since this library links none.
+ * A cgroup needs clone3 (CLONE_INTO_CGROUP).
  *
  * What the child may and may not do
  * ---------------------------------
@@ -63,61 +65,40 @@
  *
  * Everything that must match between this file and the Java bindings (struct sizes and field
  * offsets, and FL_ABI_VERSION) is reported by fl_layout() and checked by Java at load time.
+ *
+ * No C library
+ * ------------
+ * The library is built for x86_64 and aarch64 and loads into a process with any C library,
+ * glibc of any version or musl, because it links none (sys.h): every system call is a raw one,
+ * the clone entries are written per architecture below, and the environment a request without
+ * envp inherits is read through the address of `environ` that fl_init was given.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/close_range.h>
-#include <linux/sched.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include "forkline.h"
+#include "sys.h"
 
-extern char **environ;
+/* The process's `environ` variable, for a request without envp. Its address comes from fl_init:
+ * the shim links no C library, so it cannot name the variable itself. */
+static char **const *environ_variable;
 
 /* ------------------------------------------------------------------------------------------ */
-/* Raw system calls for the child: no errno, no libc, no locks.                                */
+/* The clone entries: the child cannot return from a C function, because it starts on a fresh  */
+/* stack with no caller frame. So the system call is issued in assembly, and in the child      */
+/* (return value 0) fn(arg) is called on the new stack and the child exits with its result.    */
+
+/* long fl_clone3_raw(struct clone_args *args, size_t size, int (*fn)(void *), void *arg) */
+long fl_clone3_raw(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+/* long fl_clone_raw(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *), void *arg)
+ *
+ * The same for the legacy clone(2), the fallback when a seccomp filter refuses clone3 (glibc
+ * 2.36 itself falls back from clone3 to clone only on ENOSYS, so under an EPERM filter its
+ * posix_spawn fails too). CLONE_PIDFD returns the pidfd through the parent_tid argument, the
+ * third on both architectures; the other two pointer arguments (tls and child_tid, in an order
+ * that differs between them) are zero. */
+long fl_clone_raw(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *), void *arg);
 
 #if defined(__x86_64__)
-#define FL_HAVE_CLONE3 1
-
-static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-    long ret;
-    register long r10 __asm__("r10") = d;
-    register long r8 __asm__("r8") = e;
-    register long r9 __asm__("r9") = f;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
-
-/*
- * long fl_clone3_raw(struct clone_args *args, size_t size, int (*fn)(void *), void *arg)
- *
- * The child cannot return from a C function: it starts on a fresh stack with no caller
- * frame. So the syscall is issued here, and in the child (rax == 0) we call fn(arg) on the
- * new stack and exit with its result. syscall clobbers only rcx and r11, so fn (rdx) and the
- * argument (moved to r8) survive into the child's copy of the registers.
- */
-long fl_clone3_raw(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+/* syscall clobbers only rcx and r11, so fn (rdx) and the argument (moved to r8) survive into
+ * the child's copy of the registers. */
 __asm__(".text\n"
         ".p2align 4\n"
         ".type fl_clone3_raw,@function\n"
@@ -138,16 +119,8 @@ __asm__(".text\n"
         "    hlt\n"
         ".size fl_clone3_raw, .-fl_clone3_raw\n");
 
-/*
- * long fl_clone_raw(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *), void *arg)
- *
- * The same for the legacy clone(2), the fallback when a seccomp filter refuses clone3 (glibc
- * 2.36 itself falls back from clone3 to clone only on ENOSYS, so under an EPERM filter its
- * posix_spawn fails too). clone takes (flags, stack, parent_tid, child_tid, tls); CLONE_PIDFD
- * returns the pidfd through parent_tid. fn travels in r9, which clone ignores, and arg in the
- * callee-saved r12, restored before the parent returns.
- */
-long fl_clone_raw(unsigned long flags, void *stack_top, int *pidfd, int (*fn)(void *), void *arg);
+/* clone takes (flags, stack, parent_tid, child_tid, tls) here. fn travels in r9, which clone
+ * ignores, and arg in the callee-saved r12, restored before the parent returns. */
 __asm__(".text\n"
         ".p2align 4\n"
         ".type fl_clone_raw,@function\n"
@@ -172,27 +145,54 @@ __asm__(".text\n"
         "    syscall\n"
         "    hlt\n"
         ".size fl_clone_raw, .-fl_clone_raw\n");
-#else
-/* Other architectures take the posix_spawn path until their clone3 entry is written. */
-#define FL_HAVE_CLONE3 0
-static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, long f)
-{
-    (void)n; (void)a; (void)b; (void)c; (void)d; (void)e; (void)f;
-    return -ENOSYS;
-}
+#elif defined(__aarch64__)
+/* svc preserves every register but x0, so fn (x2) and the argument (x3) survive into the
+ * child; the kernel starts it with sp at the top of the stack clone_args names. */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type fl_clone3_raw,%function\n"
+        "fl_clone3_raw:\n"
+        "    mov x8, #435\n" /* __NR_clone3 */
+        "    svc #0\n"
+        "    cbz x0, 1f\n"
+        "    ret\n"
+        "1:\n"
+        "    mov x29, #0\n" /* end of the frame chain for debuggers */
+        "    mov x30, #0\n"
+        "    mov x0, x3\n"
+        "    blr x2\n"
+        "    mov x8, #94\n" /* __NR_exit_group */
+        "    svc #0\n"
+        "    brk #0\n"
+        ".size fl_clone3_raw, .-fl_clone3_raw\n");
+
+/* clone takes (flags, stack, parent_tid, tls, child_tid) here: fn and arg move to the scratch
+ * registers x9 and x10, which the system call preserves, and x3 and x4 become zero. */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type fl_clone_raw,%function\n"
+        "fl_clone_raw:\n"
+        "    mov x9, x3\n"
+        "    mov x10, x4\n"
+        "    mov x3, #0\n"
+        "    mov x4, #0\n"
+        "    mov x8, #220\n" /* __NR_clone */
+        "    svc #0\n"
+        "    cbz x0, 1f\n"
+        "    ret\n"
+        "1:\n"
+        "    mov x29, #0\n"
+        "    mov x30, #0\n"
+        "    mov x0, x10\n"
+        "    blr x9\n"
+        "    mov x8, #94\n" /* __NR_exit_group */
+        "    svc #0\n"
+        "    brk #0\n"
+        ".size fl_clone_raw, .-fl_clone_raw\n");
 #endif
 
-#define raw_syscall0(n) raw_syscall6((n), 0, 0, 0, 0, 0, 0)
-#define raw_syscall1(n, a) raw_syscall6((n), (long)(a), 0, 0, 0, 0, 0)
-#define raw_syscall2(n, a, b) raw_syscall6((n), (long)(a), (long)(b), 0, 0, 0, 0)
-#define raw_syscall3(n, a, b, c) raw_syscall6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define raw_syscall4(n, a, b, c, d) raw_syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
-
-/* The kernel's sigset is 64 bits; rt_sigprocmask wants its size, not glibc's 128 bytes. */
-#define KERNEL_SIGSET_SIZE 8
-
 /* ------------------------------------------------------------------------------------------ */
-/* Child stacks: one per calling thread, freed when the thread exits.                          */
+/* Child stacks: lent from a pool for the length of one spawn.                                 */
 
 /* The child only runs the steps above and execve; 64 KiB is several times what it needs, and
  * a guard page below turns an overflow into a fault instead of silent corruption. */
@@ -200,39 +200,72 @@ static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, 
 #define CHILD_GUARD_SIZE 4096
 #define CHILD_MAP_SIZE (CHILD_STACK_SIZE + CHILD_GUARD_SIZE)
 
-static pthread_key_t stack_key;
-static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
-static __thread char *thread_stack;
-static long live_stacks;    /* updated with __atomic builtins */
-static long fallback_count; /* spawns that took the posix_spawn path */
+/*
+ * With CLONE_VFORK a spawn uses its stack only until clone returns, so a stack is needed per
+ * spawn in progress, not per thread. Slots are tried from the first, so sequential spawns (from
+ * any number of threads, virtual ones included) reuse one mapped stack, and the pool grows to
+ * the most spawns ever in progress at once. Past POOL_SIZE of them, a spawn maps a stack of its
+ * own and unmaps it after. Mapped pool stacks stay for the life of the process (at most
+ * POOL_SIZE * 68 KiB of address space, of which only the touched pages are memory).
+ */
+#define POOL_SIZE 64
+static char *pool_stack[POOL_SIZE]; /* mapped on first use, then never unmapped */
+static int32_t pool_busy[POOL_SIZE]; /* __atomic builtins */
+static long stacks_lent;            /* spawns holding a stack now */
+static long stacks_mapped;          /* pool stacks mapped */
+static long fallback_count;         /* spawns that took the clone(2) fallback */
 
-static void free_thread_stack(void *stack)
-{
-    munmap(stack, CHILD_MAP_SIZE);
-    __atomic_fetch_sub(&live_stacks, 1, __ATOMIC_RELAXED);
-}
+struct lent_stack {
+    char *base;
+    int slot; /* -1: mapped for this spawn only */
+};
 
-static void make_stack_key(void)
+static char *map_stack(void)
 {
-    pthread_key_create(&stack_key, free_thread_stack);
-}
-
-static char *stack_for_this_thread(void)
-{
-    if (thread_stack != NULL)
-        return thread_stack;
-    pthread_once(&stack_key_once, make_stack_key);
-    char *map = mmap(NULL, CHILD_MAP_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-    if (map == MAP_FAILED)
+    char *map = sys_mmap(CHILD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE);
+    if (map == NULL)
         return NULL;
-    if (mprotect(map, CHILD_GUARD_SIZE, PROT_NONE) != 0 || pthread_setspecific(stack_key, map) != 0) {
-        munmap(map, CHILD_MAP_SIZE);
+    if (raw_syscall3(__NR_mprotect, map, CHILD_GUARD_SIZE, PROT_NONE) < 0) {
+        sys_munmap(map, CHILD_MAP_SIZE);
         return NULL;
     }
-    __atomic_fetch_add(&live_stacks, 1, __ATOMIC_RELAXED);
-    thread_stack = map;
     return map;
+}
+
+static int borrow_stack(struct lent_stack *lent)
+{
+    for (int slot = 0; slot < POOL_SIZE; slot++) {
+        int32_t idle = 0;
+        if (__atomic_load_n(&pool_busy[slot], __ATOMIC_RELAXED) != 0
+            || !__atomic_compare_exchange_n(&pool_busy[slot], &idle, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            continue;
+        if (pool_stack[slot] == NULL) {
+            /* Only the holder of a slot maps its stack, so no other thread writes it. */
+            if ((pool_stack[slot] = map_stack()) == NULL) {
+                __atomic_store_n(&pool_busy[slot], 0, __ATOMIC_RELEASE);
+                return -1;
+            }
+            __atomic_fetch_add(&stacks_mapped, 1, __ATOMIC_RELAXED);
+        }
+        lent->base = pool_stack[slot];
+        lent->slot = slot;
+        __atomic_fetch_add(&stacks_lent, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    if ((lent->base = map_stack()) == NULL)
+        return -1;
+    lent->slot = -1;
+    __atomic_fetch_add(&stacks_lent, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static void give_back_stack(const struct lent_stack *lent)
+{
+    __atomic_fetch_sub(&stacks_lent, 1, __ATOMIC_RELAXED);
+    if (lent->slot < 0)
+        sys_munmap(lent->base, CHILD_MAP_SIZE);
+    else
+        __atomic_store_n(&pool_busy[lent->slot], 0, __ATOMIC_RELEASE);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -274,7 +307,7 @@ static long child_map_fds(const struct fl_spawn_request *r)
     for (int32_t i = 0; i < r->nfds; i++) {
         struct fl_fd_map *m = &r->fds[i];
         if (m->source != m->target && m->source <= highest_target) {
-            long moved = raw_syscall3(SYS_fcntl, m->source, F_DUPFD_CLOEXEC, highest_target + 1);
+            long moved = raw_syscall3(__NR_fcntl, m->source, F_DUPFD_CLOEXEC, highest_target + 1);
             if (moved < 0)
                 return moved;
             m->source = (int32_t)moved;
@@ -282,8 +315,8 @@ static long child_map_fds(const struct fl_spawn_request *r)
     }
     for (int32_t i = 0; i < r->nfds; i++) {
         const struct fl_fd_map *m = &r->fds[i];
-        long rc = m->source == m->target ? raw_syscall3(SYS_fcntl, m->source, F_SETFD, 0)
-                                         : raw_syscall3(SYS_dup3, m->source, m->target, 0);
+        long rc = m->source == m->target ? raw_syscall3(__NR_fcntl, m->source, F_SETFD, 0)
+                                         : raw_syscall3(__NR_dup3, m->source, m->target, 0);
         if (rc < 0)
             return rc;
     }
@@ -297,23 +330,15 @@ static long child_close_others(const struct fl_spawn_request *r)
     for (int32_t i = 0; i < r->nkeep; i++) {
         unsigned int kept = (unsigned int)r->keep[i];
         if (kept > low) {
-            long rc = raw_syscall3(SYS_close_range, low, kept - 1, 0);
+            long rc = raw_syscall3(__NR_close_range, low, kept - 1, 0);
             if (rc < 0)
                 return rc;
         }
         if (kept >= low)
             low = kept + 1;
     }
-    return raw_syscall3(SYS_close_range, low, ~0U, 0);
+    return raw_syscall3(__NR_close_range, low, ~0U, 0);
 }
-
-/* The kernel's struct sigaction on x86_64 (and the generic layout without sa_restorer's use). */
-struct kernel_sigaction {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-};
 
 /*
  * What CLONE_CLEAR_SIGHAND does, by hand: every signal with a handler goes back to SIG_DFL and
@@ -325,12 +350,12 @@ static void child_reset_handlers(void)
 {
     struct kernel_sigaction current, dfl = {0};
     for (int sig = 1; sig <= 64; sig++) {
-        if (sig == SIGKILL || sig == SIGSTOP)
+        if (sig == FL_SIGKILL || sig == FL_SIGSTOP)
             continue;
-        if (raw_syscall4(SYS_rt_sigaction, sig, 0, &current, KERNEL_SIGSET_SIZE) < 0)
+        if (raw_syscall4(__NR_rt_sigaction, sig, 0, &current, KERNEL_SIGSET_SIZE) < 0)
             continue;
-        if (current.handler != (void *)SIG_DFL && current.handler != (void *)SIG_IGN)
-            raw_syscall4(SYS_rt_sigaction, sig, &dfl, 0, KERNEL_SIGSET_SIZE);
+        if (current.handler != FL_SIG_DFL && current.handler != FL_SIG_IGN)
+            raw_syscall4(__NR_rt_sigaction, sig, &dfl, 0, KERNEL_SIGSET_SIZE);
     }
 }
 
@@ -345,7 +370,7 @@ static long child_join_cgroups(struct child_context *ctx, const struct fl_spawn_
 {
     static const char writer[] = "0";
     for (int32_t i = 0; i < r->njoin_cgroups; i++) {
-        long rc = raw_syscall3(SYS_write, r->join_cgroup_fds[i], writer, 1);
+        long rc = raw_syscall3(__NR_write, r->join_cgroup_fds[i], writer, 1);
         if (rc < 0) {
             ctx->detail = i;
             return rc;
@@ -362,7 +387,7 @@ static long child_join_cgroups(struct child_context *ctx, const struct fl_spawn_
  */
 static long child_exec(const struct fl_spawn_request *r, const char *file, char *const *envp)
 {
-    long rc = raw_syscall3(SYS_execve, file, r->argv, envp);
+    long rc = raw_syscall3(__NR_execve, file, r->argv, envp);
     if (rc != -ENOEXEC || !(r->flags & FL_SHELL_FALLBACK))
         return rc;
     static char shell[] = "/bin/sh";
@@ -370,7 +395,7 @@ static long child_exec(const struct fl_spawn_request *r, const char *file, char 
     char *argv0 = shell_argv[1];
     shell_argv[0] = shell;
     shell_argv[1] = (char *)file;
-    rc = raw_syscall3(SYS_execve, shell, shell_argv, envp);
+    rc = raw_syscall3(__NR_execve, shell, shell_argv, envp);
     shell_argv[1] = argv0;
     return rc;
 }
@@ -451,50 +476,50 @@ static int child_main(void *arg)
         /* Born sharing the parent's fd table (CLONE_FILES), so nothing was copied at clone.
          * Take a private copy of only the fds below unshare_below: a JVM with thousands of
          * sockets open does not pay for copying and then closing every one of them. */
-        if ((rc = raw_syscall3(SYS_close_range, r->unshare_below, ~0U, CLOSE_RANGE_UNSHARE)) < 0)
+        if ((rc = raw_syscall3(__NR_close_range, r->unshare_below, ~0U, CLOSE_RANGE_UNSHARE)) < 0)
             return child_fail(ctx, rc, FL_STEP_CLOSE_RANGE);
     }
     if (r->flags & FL_SETSID) {
-        if ((rc = raw_syscall0(SYS_setsid)) < 0)
+        if ((rc = raw_syscall0(__NR_setsid)) < 0)
             return child_fail(ctx, rc, FL_STEP_SETSID);
     } else if (r->flags & FL_SETPGID) {
-        if ((rc = raw_syscall2(SYS_setpgid, 0, r->pgid)) < 0)
+        if ((rc = raw_syscall2(__NR_setpgid, 0, r->pgid)) < 0)
             return child_fail(ctx, rc, FL_STEP_SETPGID);
     }
     if (r->pdeathsig != 0) {
-        if ((rc = raw_syscall2(SYS_prctl, PR_SET_PDEATHSIG, r->pdeathsig)) < 0)
+        if ((rc = raw_syscall2(__NR_prctl, PR_SET_PDEATHSIG, r->pdeathsig)) < 0)
             return child_fail(ctx, rc, FL_STEP_PDEATHSIG);
         /* The parent may have died before prctl took effect; then no signal would ever come. */
-        if (raw_syscall0(SYS_getppid) != ctx->parent_pid)
+        if (raw_syscall0(__NR_getppid) != ctx->parent_pid)
             return child_fail(ctx, -ESRCH, FL_STEP_PDEATHSIG);
     }
     if ((rc = child_map_fds(r)) < 0)
         return child_fail(ctx, rc, FL_STEP_DUP);
     if ((rc = child_close_others(r)) < 0)
         return child_fail(ctx, rc, FL_STEP_CLOSE_RANGE);
-    if (r->cwd != NULL && (rc = raw_syscall1(SYS_chdir, r->cwd)) < 0)
+    if (r->cwd != NULL && (rc = raw_syscall1(__NR_chdir, r->cwd)) < 0)
         return child_fail(ctx, rc, FL_STEP_CHDIR);
     if (r->flags & FL_UMASK)
-        raw_syscall1(SYS_umask, r->umask);
+        raw_syscall1(__NR_umask, r->umask);
     for (int32_t i = 0; i < r->nrlimits; i++) {
         /* struct rlimit64 is two u64s at the end of fl_rlimit */
         const struct fl_rlimit *l = &r->rlimits[i];
-        if ((rc = raw_syscall4(SYS_prlimit64, 0, l->resource, &l->soft, 0)) < 0)
+        if ((rc = raw_syscall4(__NR_prlimit64, 0, l->resource, &l->soft, 0)) < 0)
             return child_fail(ctx, rc, FL_STEP_RLIMIT);
     }
     if (r->flags & FL_IGNORE_LIBC_SIGNALS) {
         /* glibc's posix_spawn child sets its internal signals (SIGCANCEL 32, SIGSETXID 33) to
          * SIG_IGN rather than SIG_DFL, and an ignored signal stays ignored across execve: every
          * child the JDK starts through jspawnhelper has them ignored (SigIgn in /proc). */
-        struct kernel_sigaction ignore = {.handler = (void *)SIG_IGN};
-        raw_syscall4(SYS_rt_sigaction, 32, &ignore, 0, KERNEL_SIGSET_SIZE);
-        raw_syscall4(SYS_rt_sigaction, 33, &ignore, 0, KERNEL_SIGSET_SIZE);
+        struct kernel_sigaction ignore = {.handler = FL_SIG_IGN};
+        raw_syscall4(__NR_rt_sigaction, 32, &ignore, 0, KERNEL_SIGSET_SIZE);
+        raw_syscall4(__NR_rt_sigaction, 33, &ignore, 0, KERNEL_SIGSET_SIZE);
     }
     static const uint64_t no_signals = 0;
     const uint64_t *mask = (r->flags & FL_EMPTY_SIGMASK) ? &no_signals : &ctx->caller_mask;
-    if ((rc = raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, mask, 0, KERNEL_SIGSET_SIZE)) < 0)
+    if ((rc = raw_syscall4(__NR_rt_sigprocmask, FL_SIG_SETMASK, mask, 0, KERNEL_SIGSET_SIZE)) < 0)
         return child_fail(ctx, rc, FL_STEP_SIGMASK);
-    char *const *envp = r->envp != NULL ? r->envp : environ;
+    char *const *envp = r->envp != NULL ? r->envp : *environ_variable;
     rc = (r->flags & FL_SEARCH_PATH) ? child_search_and_exec(r, envp) : child_exec(r, r->path, envp);
     return child_fail(ctx, rc, FL_STEP_EXEC);
 }
@@ -514,45 +539,43 @@ static int set_result_error(struct fl_spawn_result *res, int err, int32_t step)
     return -err;
 }
 
-static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res);
-
-/* Start the child on this thread's stack with clone3 (legacy == 0) or clone (legacy == 1). */
-static int spawn_on_own_stack(const struct fl_spawn_request *r, struct fl_spawn_result *res, int legacy)
+/* Start the child on a lent stack with clone3 (legacy == 0) or clone (legacy == 1). */
+static int spawn_on_lent_stack(const struct fl_spawn_request *r, struct fl_spawn_result *res, int legacy)
 {
-#if FL_HAVE_CLONE3
-    char *stack = stack_for_this_thread();
-    if (stack == NULL)
+    struct lent_stack stack;
+    if (borrow_stack(&stack) < 0)
         return set_result_error(res, ENOMEM, FL_STEP_STACK);
 
-    /* getpid is a real syscall since glibc 2.25; only the parent-death check needs it. */
     struct child_context ctx = {
         .request = r,
-        .parent_pid = r->pdeathsig != 0 ? (int32_t)getpid() : 0,
+        .parent_pid = r->pdeathsig != 0 ? (int32_t)raw_syscall0(__NR_getpid) : 0,
         .reset_handlers = legacy,
     };
     int32_t pidfd = -1;
-    char *stack_top = stack + CHILD_GUARD_SIZE + CHILD_STACK_SIZE;
+    char *stack_top = stack.base + CHILD_GUARD_SIZE + CHILD_STACK_SIZE;
     struct clone_args args;
     memset(&args, 0, sizeof args);
     unsigned long share_files = (r->flags & FL_SHARE_FD_TABLE) ? CLONE_FILES : 0;
     args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND | share_files;
     args.pidfd = (uint64_t)(uintptr_t)&pidfd;
-    args.exit_signal = SIGCHLD; /* waitid(P_PIDFD) without __WCLONE needs SIGCHLD */
-    args.stack = (uint64_t)(uintptr_t)(stack + CHILD_GUARD_SIZE);
+    args.exit_signal = FL_SIGCHLD; /* waitid(P_PIDFD) without __WCLONE needs SIGCHLD */
+    args.stack = (uint64_t)(uintptr_t)(stack.base + CHILD_GUARD_SIZE);
     args.stack_size = CHILD_STACK_SIZE;
     if (r->flags & FL_INTO_CGROUP) {
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = (uint64_t)(uint32_t)r->cgroup_fd;
     }
 
-    /* Block everything, glibc's internal signals included, so that nothing runs on the
+    /* Block everything, the C library's internal signals included, so that nothing runs on the
      * child's stack before the handlers are reset and our mask is in place. */
     uint64_t all = ~UINT64_C(0);
-    raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &ctx.caller_mask, KERNEL_SIGSET_SIZE);
-    long pid = legacy ? fl_clone_raw(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | share_files | SIGCHLD, stack_top, &pidfd,
+    raw_syscall4(__NR_rt_sigprocmask, FL_SIG_SETMASK, &all, &ctx.caller_mask, KERNEL_SIGSET_SIZE);
+    long pid = legacy ? fl_clone_raw(CLONE_VM | CLONE_VFORK | CLONE_PIDFD | share_files | FL_SIGCHLD, stack_top, &pidfd,
                                      child_main, &ctx)
                       : fl_clone3_raw(&args, sizeof args, child_main, &ctx);
-    raw_syscall4(SYS_rt_sigprocmask, SIG_SETMASK, &ctx.caller_mask, 0, KERNEL_SIGSET_SIZE);
+    raw_syscall4(__NR_rt_sigprocmask, FL_SIG_SETMASK, &ctx.caller_mask, 0, KERNEL_SIGSET_SIZE);
+    /* CLONE_VFORK: the child has exec'd or exited, and is off the stack. */
+    give_back_stack(&stack);
 
     if (pid < 0)
         return set_result_error(res, (int)-pid, FL_STEP_CLONE);
@@ -567,9 +590,9 @@ static int spawn_on_own_stack(const struct fl_spawn_request *r, struct fl_spawn_
     if (ctx.err != 0) {
         /* The child has exited (CLONE_VFORK returns only after exec or exit): reap it now so
          * that a failed spawn leaves no zombie and no pidfd behind. */
-        siginfo_t info;
-        syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED, NULL);
-        close(pidfd);
+        struct kernel_siginfo info;
+        raw_syscall5(__NR_waitid, P_PIDFD, pidfd, &info, WEXITED, 0);
+        raw_syscall1(__NR_close, pidfd);
         res->detail = ctx.detail;
         return set_result_error(res, ctx.err, ctx.step);
     }
@@ -578,10 +601,6 @@ static int spawn_on_own_stack(const struct fl_spawn_request *r, struct fl_spawn_
     res->err = 0;
     res->step = FL_STEP_NONE;
     return 0;
-#else
-    (void)legacy;
-    return set_result_error(res, ENOSYS, FL_STEP_CLONE);
-#endif
 }
 
 /* Refused by the kernel or a seccomp filter, as opposed to failing for this request. */
@@ -590,14 +609,19 @@ static int refused(int rc, const struct fl_spawn_result *res)
     return (rc == -ENOSYS || rc == -EPERM) && res->step == FL_STEP_CLONE;
 }
 
+/*
+ * clone3, or the legacy clone when clone3 is refused. When clone is refused too, the result says
+ * so (method FL_METHOD_CLONE, step FL_STEP_CLONE, ENOSYS or EPERM) and the caller may take the C
+ * library's posix_spawn, which Java reaches directly (PosixSpawn.java): the shim links no libc.
+ */
 FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
 {
     res->method = FL_METHOD_CLONE3;
     res->detail = 0;
     if (r->flags & FL_FORCE_POSIX_SPAWN)
-        return spawn_with_posix_spawn(r, res);
+        return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED); /* Java's to do */
     if (__atomic_load_n(&clone3_usable, __ATOMIC_RELAXED)) {
-        int rc = spawn_on_own_stack(r, res, 0);
+        int rc = spawn_on_lent_stack(r, res, 0);
         /* With CLONE_INTO_CGROUP, EPERM may be about the group, so it is the caller's to see. */
         if (!refused(rc, res) || (r->flags & FL_INTO_CGROUP))
             return rc;
@@ -608,103 +632,7 @@ FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *re
         return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
     __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
     res->method = FL_METHOD_CLONE;
-    int rc = spawn_on_own_stack(r, res, 1);
-    if (!refused(rc, res))
-        return rc;
-    return spawn_with_posix_spawn(r, res);
-}
-
-/* The fallback: glibc's posix_spawn (CLONE_VM|CLONE_VFORK inside) and pidfd_open after it. */
-static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
-{
-    if (res->method != FL_METHOD_CLONE)
-        __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
-    res->method = FL_METHOD_POSIX_SPAWN;
-    if (r->nrlimits > 0 || (r->flags & (FL_UMASK | FL_INTO_CGROUP | FL_SEARCH_PATH | FL_SHELL_FALLBACK | FL_EMPTY_SIGMASK
-                                         | FL_IGNORE_LIBC_SIGNALS))
-        || r->pdeathsig != 0 || r->njoin_cgroups > 0)
-        return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    int err = posix_spawn_file_actions_init(&actions);
-    if (err != 0)
-        return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
-    err = posix_spawnattr_init(&attr);
-    if (err != 0) {
-        posix_spawn_file_actions_destroy(&actions);
-        return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
-    }
-    /* Same two-pass shuffle as the clone3 child (child_map_fds), expressed as file actions. */
-    int32_t highest_target = 2, highest_fd = 2;
-    for (int32_t i = 0; i < r->nfds; i++) {
-        if (r->fds[i].target > highest_target)
-            highest_target = r->fds[i].target;
-        if (r->fds[i].source > highest_fd)
-            highest_fd = r->fds[i].source;
-    }
-    if (highest_target > highest_fd)
-        highest_fd = highest_target;
-    /* Scratch fds above every source and target, so parking one clobbers nothing still needed. */
-    int32_t spare = highest_fd + 1;
-    for (int32_t i = 0; i < r->nfds && err == 0; i++)
-        if (r->fds[i].source != r->fds[i].target && r->fds[i].source <= highest_target)
-            err = posix_spawn_file_actions_adddup2(&actions, r->fds[i].source, spare + i);
-    for (int32_t i = 0; i < r->nfds && err == 0; i++) {
-        int32_t source = r->fds[i].source;
-        if (source != r->fds[i].target && source <= highest_target)
-            source = spare + i;
-        /* glibc >= 2.29 clears FD_CLOEXEC when source == target */
-        err = posix_spawn_file_actions_adddup2(&actions, source, r->fds[i].target);
-    }
-    /* With no fd to spare above 2, closefrom(3) also closes the scratch copies. Otherwise only
-     * the scratch copies are closed: everything forkline opens is close-on-exec anyway. */
-    if (r->nkeep == 0 && err == 0)
-        err = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    for (int32_t i = 0; r->nkeep > 0 && i < r->nfds && err == 0; i++)
-        if (r->fds[i].source != r->fds[i].target && r->fds[i].source <= highest_target)
-            err = posix_spawn_file_actions_addclose(&actions, spare + i);
-    if (err == 0 && r->cwd != NULL)
-        err = posix_spawn_file_actions_addchdir_np(&actions, r->cwd);
-
-    short attr_flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-    if (r->flags & FL_SETSID)
-        attr_flags |= POSIX_SPAWN_SETSID;
-    else if (r->flags & FL_SETPGID) {
-        attr_flags |= POSIX_SPAWN_SETPGROUP;
-        if (err == 0)
-            err = posix_spawnattr_setpgroup(&attr, r->pgid);
-    }
-    sigset_t all, mask;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, NULL, &mask);
-    if (err == 0)
-        err = posix_spawnattr_setsigdefault(&attr, &all);
-    if (err == 0)
-        err = posix_spawnattr_setsigmask(&attr, &mask);
-    if (err == 0)
-        err = posix_spawnattr_setflags(&attr, attr_flags);
-
-    pid_t pid = -1;
-    if (err == 0)
-        err = posix_spawn(&pid, r->path, &actions, &attr, r->argv, r->envp != NULL ? r->envp : environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    if (err != 0)
-        return set_result_error(res, err, FL_STEP_POSIX_SPAWN);
-
-    /* Nobody but us reaps this child, so its pid cannot be recycled before pidfd_open. */
-    long pidfd = syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) {
-        int saved = errno;
-        waitpid(pid, NULL, 0);
-        return set_result_error(res, saved, FL_STEP_PIDFD_OPEN);
-    }
-    res->pid = pid;
-    res->pidfd = (int32_t)pidfd;
-    res->err = 0;
-    res->step = FL_STEP_NONE;
-    return 0;
+    return spawn_on_lent_stack(r, res, 1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -713,23 +641,41 @@ static int spawn_with_posix_spawn(const struct fl_spawn_request *r, struct fl_sp
 /* Reap a child whose pidfd polled readable. -EAGAIN: it has not exited after all. */
 FL_API int fl_reap(int32_t pidfd, struct fl_exit *out)
 {
-    siginfo_t info;
+    struct kernel_siginfo info;
     struct rusage usage;
     memset(&info, 0, sizeof info);
     memset(&usage, 0, sizeof usage);
-    /* glibc's waitid has no rusage argument; the system call does. */
-    if (syscall(SYS_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG, &usage) < 0)
-        return -errno;
-    if (info.si_pid == 0)
+    /* The system call has an rusage argument (glibc's waitid has none). */
+    long rc = raw_syscall5(__NR_waitid, P_PIDFD, pidfd, &info, WEXITED | WNOHANG, &usage);
+    if (rc < 0)
+        return (int)rc;
+    if (info.pid == 0)
         return -EAGAIN;
-    out->pid = info.si_pid;
-    out->code = info.si_code;
-    out->status = info.si_status;
+    out->pid = info.pid;
+    out->code = info.code;
+    out->status = info.status;
     out->reserved = 0;
     out->utime_us = (int64_t)usage.ru_utime.tv_sec * 1000000 + usage.ru_utime.tv_usec;
     out->stime_us = (int64_t)usage.ru_stime.tv_sec * 1000000 + usage.ru_stime.tv_usec;
     out->maxrss_kb = usage.ru_maxrss;
     return 0;
+}
+
+/* Wait for a child known only by its pid (one that posix_spawn started and that could not get
+ * a pidfd), so that it leaves no zombie. */
+FL_API int fl_wait_pid(int32_t pid)
+{
+    struct kernel_siginfo info;
+    long rc;
+    do
+        rc = raw_syscall5(__NR_waitid, P_PID, pid, &info, WEXITED, 0);
+    while (rc == -EINTR);
+    return (int)rc;
+}
+
+FL_API int fl_pidfd_open(int32_t pid)
+{
+    return (int)raw_syscall2(__NR_pidfd_open, pid, 0); /* a pidfd is always close-on-exec */
 }
 
 #ifndef PIDFD_SIGNAL_PROCESS_GROUP
@@ -741,9 +687,7 @@ FL_API int fl_reap(int32_t pidfd, struct fl_exit *out)
 FL_API int fl_pidfd_signal(int32_t pidfd, int32_t sig, int32_t whole_group)
 {
     unsigned int flags = whole_group ? PIDFD_SIGNAL_PROCESS_GROUP : 0;
-    if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags) < 0)
-        return -errno;
-    return 0;
+    return (int)raw_syscall4(__NR_pidfd_send_signal, pidfd, sig, 0, flags);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -751,96 +695,102 @@ FL_API int fl_pidfd_signal(int32_t pidfd, int32_t sig, int32_t whole_group)
 
 FL_API int fl_pipe(int32_t *fds)
 {
-    return pipe2(fds, O_CLOEXEC) < 0 ? -errno : 0;
+    return (int)raw_syscall2(__NR_pipe2, fds, O_CLOEXEC);
 }
 
 FL_API int fl_set_nonblocking(int32_t fd)
 {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        return -errno;
-    return 0;
+    long flags = raw_syscall2(__NR_fcntl, fd, F_GETFL);
+    if (flags < 0)
+        return (int)flags;
+    long rc = raw_syscall3(__NR_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
+    return rc < 0 ? (int)rc : 0;
 }
 
+/* There is no open(2) on aarch64; openat with AT_FDCWD is the same call everywhere. */
 FL_API int fl_open(const char *path, int32_t flags, int32_t mode)
 {
-    int fd = open(path, flags | O_CLOEXEC, mode);
-    return fd < 0 ? -errno : fd;
+    long fd;
+    do
+        fd = raw_syscall4(__NR_openat, AT_FDCWD, path, flags | O_CLOEXEC, mode);
+    while (fd == -EINTR);
+    return (int)fd;
 }
 
 FL_API int fl_close(int32_t fd)
 {
     /* Linux closes the fd even when close reports EINTR, so it is never retried. */
-    return close(fd) < 0 && errno != EINTR ? -errno : 0;
+    long rc = raw_syscall1(__NR_close, fd);
+    return rc < 0 && rc != -EINTR ? (int)rc : 0;
 }
 
 FL_API long fl_read(int32_t fd, void *buf, int64_t len)
 {
-    ssize_t n = read(fd, buf, (size_t)len);
-    return n < 0 ? -errno : n;
+    return raw_syscall3(__NR_read, fd, buf, len);
 }
 
 FL_API long fl_write(int32_t fd, const void *buf, int64_t len)
 {
-    ssize_t n = write(fd, buf, (size_t)len);
-    return n < 0 ? -errno : n;
+    return raw_syscall3(__NR_write, fd, buf, len);
 }
 
 FL_API int fl_epoll_create(void)
 {
-    int fd = epoll_create1(EPOLL_CLOEXEC);
-    return fd < 0 ? -errno : fd;
+    return (int)raw_syscall1(__NR_epoll_create1, EPOLL_CLOEXEC);
 }
 
 FL_API int fl_epoll_ctl(int32_t epfd, int32_t op, int32_t fd, uint32_t events, uint64_t token)
 {
-    struct epoll_event ev = {.events = events, .data.u64 = token};
-    return epoll_ctl(epfd, op, fd, &ev) < 0 ? -errno : 0;
+    struct epoll_event ev = {.events = events, .data = token};
+    return (int)raw_syscall4(__NR_epoll_ctl, epfd, op, fd, &ev);
 }
 
-/* epoll_event is packed on x86_64 only; unpacking here keeps Java free of that difference. */
+/* epoll_event is packed on x86_64 only; unpacking here keeps Java free of that difference.
+ * epoll_pwait with no mask is epoll_wait, which aarch64 does not have. */
 FL_API int fl_epoll_wait(int32_t epfd, uint64_t *tokens, uint32_t *events, int32_t max, int32_t timeout_ms)
 {
     struct epoll_event evs[256];
     if (max > 256)
         max = 256;
-    int n;
+    long n;
     do
-        n = epoll_wait(epfd, evs, max, timeout_ms);
-    while (n < 0 && errno == EINTR);
+        n = raw_syscall6(__NR_epoll_pwait, epfd, (long)evs, max, timeout_ms, 0, KERNEL_SIGSET_SIZE);
+    while (n == -EINTR);
     if (n < 0)
-        return -errno;
-    for (int i = 0; i < n; i++) {
-        tokens[i] = evs[i].data.u64;
+        return (int)n;
+    for (long i = 0; i < n; i++) {
+        tokens[i] = evs[i].data;
         events[i] = evs[i].events;
     }
-    return n;
+    return (int)n;
 }
 
 /* A close-on-exec copy of an fd, for a thread that must block on it while another may close
  * the original. */
 FL_API int fl_dup(int32_t fd)
 {
-    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    return copy < 0 ? -errno : copy;
+    return (int)raw_syscall3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, 0);
 }
 
 /* Make target refer to what fd refers to, close-on-exec: fills a reserved low fd slot. */
 FL_API int fl_dup3(int32_t fd, int32_t target)
 {
-    return dup3(fd, target, O_CLOEXEC) < 0 ? -errno : 0;
+    long rc = raw_syscall3(__NR_dup3, fd, target, O_CLOEXEC);
+    return rc < 0 ? (int)rc : 0;
 }
 
 /* Block until fd is readable: 1, or 0 on timeout (-1 waits forever). EINTR is retried with
- * the full timeout, which only lengthens a wait that a signal interrupted. */
+ * the full timeout, which only lengthens a wait that a signal interrupted. ppoll, because
+ * aarch64 has no poll. */
 FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n;
+    struct __kernel_timespec timeout = {.tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000};
+    long n;
     do
-        n = poll(&p, 1, timeout_ms);
-    while (n < 0 && errno == EINTR);
-    return n < 0 ? -errno : n;
+        n = raw_syscall5(__NR_ppoll, &p, 1, timeout_ms < 0 ? NULL : &timeout, 0, KERNEL_SIGSET_SIZE);
+    while (n == -EINTR);
+    return (int)n;
 }
 
 /* fcntl(F_SETLEASE): a read lease is granted only when no fd of any process has the file open
@@ -849,18 +799,17 @@ FL_API int fl_poll_readable(int32_t fd, int32_t timeout_ms)
  * hands a job's spent output file to the next job (see Shim.openForWriting). */
 FL_API int fl_set_lease(int32_t fd, int32_t type)
 {
-    return fcntl(fd, F_SETLEASE, type) < 0 ? -errno : 0;
+    long rc = raw_syscall3(__NR_fcntl, fd, F_SETLEASE, type);
+    return rc < 0 ? (int)rc : 0;
 }
 
 FL_API int fl_eventfd(void)
 {
-    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    return fd < 0 ? -errno : fd;
+    return (int)raw_syscall2(__NR_eventfd2, 0, FL_EFD_CLOEXEC | FL_EFD_NONBLOCK);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Introspection: ABI checks, error names, counters for leak tests.                            */
-
 
 FL_API int64_t fl_layout(int32_t item)
 {
@@ -876,42 +825,52 @@ FL_API int64_t fl_layout(int32_t item)
     case FL_LAYOUT_REQUEST_UNSHARE_BELOW: return offsetof(struct fl_spawn_request, unshare_below);
     case FL_LAYOUT_REQUEST_JOIN_CGROUP_FDS: return offsetof(struct fl_spawn_request, join_cgroup_fds);
     case FL_LAYOUT_REQUEST_SEARCH_PATH: return offsetof(struct fl_spawn_request, search_path);
+    /* Not layout but the same kind of fact: open(2) flags whose values differ by architecture. */
+    case FL_LAYOUT_O_DIRECTORY: return O_DIRECTORY;
+    case FL_LAYOUT_O_NOFOLLOW: return O_NOFOLLOW;
     default: return -1;
     }
 }
 
-
 FL_API int64_t fl_counter(int32_t which)
 {
     switch (which) {
-    case FL_COUNTER_LIVE_STACKS: return __atomic_load_n(&live_stacks, __ATOMIC_RELAXED);
+    case FL_COUNTER_STACKS_LENT: return __atomic_load_n(&stacks_lent, __ATOMIC_RELAXED);
     case FL_COUNTER_FALLBACKS: return __atomic_load_n(&fallback_count, __ATOMIC_RELAXED);
     case FL_COUNTER_CLONE3_USABLE: return __atomic_load_n(&clone3_usable, __ATOMIC_RELAXED);
+    case FL_COUNTER_STACKS_MAPPED: return __atomic_load_n(&stacks_mapped, __ATOMIC_RELAXED);
     default: return -1;
     }
+}
+
+static void copy_text(char *to, int32_t size, const char *from)
+{
+    int32_t n = 0;
+    for (; from != NULL && from[n] != '\0' && n + 1 < size; n++)
+        to[n] = from[n];
+    if (size > 0)
+        to[n] = '\0';
 }
 
 /* "ENOENT" and "No such file or directory" for an errno; both empty when unknown. */
 FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text, int32_t text_len)
 {
-    const char *n = strerrorname_np(err);
-    snprintf(name, (size_t)name_len, "%s", n != NULL ? n : "");
-    const char *t = strerrordesc_np(err);
-    snprintf(text, (size_t)text_len, "%s", t != NULL ? t : "");
+    copy_text(name, name_len, fl_errno_name(err));
+    copy_text(text, text_len, fl_errno_description(err));
 }
 
 /*
- * Decide once whether clone3 may be used. A clone_args size below the first version is
- * rejected with EINVAL by any kernel that has clone3; ENOSYS or EPERM mean it is missing or
- * filtered. Java calls this right after loading and reports what it found.
+ * Remember where the process's environ is, and decide once whether clone3 may be used. A
+ * clone_args size below the first version is rejected with EINVAL by any kernel that has
+ * clone3; ENOSYS or EPERM mean it is missing or filtered. Java calls this right after loading
+ * and reports what it found. environ_address is &environ of the process's C library (Java
+ * finds it through FFM's default lookup); it may not be NULL.
  */
-FL_API int fl_init(void)
+FL_API int fl_init(char **const *environ_address)
 {
-#if FL_HAVE_CLONE3
-    long rc = syscall(SYS_clone3, NULL, 0);
-    clone3_usable = rc < 0 && errno == EINVAL;
-#else
-    clone3_usable = 0;
-#endif
+    if (environ_address == NULL)
+        return -EINVAL;
+    environ_variable = environ_address;
+    clone3_usable = raw_syscall2(__NR_clone3, 0, 0) == -EINVAL;
     return clone3_usable;
 }

@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 5
+#define FL_ABI_VERSION 6
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */
@@ -32,7 +32,7 @@ enum fl_spawn_flags {
     FL_SETPGID = 1 << 1,           /* setpgid(0, pgid); pgid 0 makes the child a group leader */
     FL_UMASK = 1 << 2,             /* apply `umask` */
     FL_INTO_CGROUP = 1 << 3,       /* clone3 CLONE_INTO_CGROUP with `cgroup_fd` */
-    FL_FORCE_POSIX_SPAWN = 1 << 4, /* take the fallback path (tests, and hosts that want it) */
+    FL_FORCE_POSIX_SPAWN = 1 << 4, /* posix_spawn, which Java calls itself: fl_spawn refuses it */
     FL_SHARE_FD_TABLE = 1 << 5,    /* CLONE_FILES, then close_range(unshare_below, ~0, UNSHARE) */
     /* The rest are the JDK's exec semantics, for the drop-in agent (jdkspawn.c). The library
      * resolves argv[0] in Java and reports ENOEXEC as it is. */
@@ -93,7 +93,7 @@ enum fl_step {
 
 enum fl_method {
     FL_METHOD_CLONE3 = 0,      /* clone3 with CLONE_CLEAR_SIGHAND (and CLONE_INTO_CGROUP) */
-    FL_METHOD_POSIX_SPAWN = 1, /* glibc posix_spawn + pidfd_open */
+    FL_METHOD_POSIX_SPAWN = 1, /* the C library's posix_spawn + pidfd_open, called from Java */
     FL_METHOD_CLONE = 2,       /* legacy clone(2), handlers reset in the child */
 };
 
@@ -129,13 +129,22 @@ enum fl_layout_item {
     FL_LAYOUT_REQUEST_UNSHARE_BELOW,
     FL_LAYOUT_REQUEST_JOIN_CGROUP_FDS,
     FL_LAYOUT_REQUEST_SEARCH_PATH,
+    FL_LAYOUT_O_DIRECTORY, /* the value of O_DIRECTORY here (it differs on aarch64) */
+    FL_LAYOUT_O_NOFOLLOW,
 };
 
-enum fl_counter { FL_COUNTER_LIVE_STACKS = 0, FL_COUNTER_FALLBACKS = 1, FL_COUNTER_CLONE3_USABLE = 2 };
+enum fl_counter {
+    FL_COUNTER_STACKS_LENT = 0,   /* child stacks in use by a spawn now: 0 when none runs */
+    FL_COUNTER_FALLBACKS = 1,     /* spawns that took the legacy clone(2) */
+    FL_COUNTER_CLONE3_USABLE = 2,
+    FL_COUNTER_STACKS_MAPPED = 3, /* stacks the pool holds: the most spawns ever at once, <= 64 */
+};
 
-FL_API int fl_init(void);
+FL_API int fl_init(char **const *environ_address);
 FL_API int fl_spawn(const struct fl_spawn_request *request, struct fl_spawn_result *result);
 FL_API int fl_reap(int32_t pidfd, struct fl_exit *out);
+FL_API int fl_wait_pid(int32_t pid);
+FL_API int fl_pidfd_open(int32_t pid);
 FL_API int fl_pidfd_signal(int32_t pidfd, int32_t sig, int32_t whole_group);
 FL_API int fl_pipe(int32_t *fds);
 FL_API int fl_set_nonblocking(int32_t fd);

@@ -37,20 +37,18 @@
  *     them on to the program it execs.
  * What is forkline's: one clone3 (no jspawnhelper, no second exec, no walk of /proc/self/fd),
  * and, when a few low fds are free, a child born sharing the fd table that copies only those.
+ *
+ * Like the rest of the shim this file calls no C library (sys.h): jni.h is included for its
+ * types only, memory for a spawn's strings is the caller's stack or one anonymous mapping, and
+ * the environment is read through the address of `environ` that the agent passes to init.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <jni.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "forkline.h"
+#include "sys.h"
 
 /* The native methods of io.forkline.agent.NativeSpawn (what javac -h would declare). */
-JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots);
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address);
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     JNIEnv *env, jclass cls, jbyteArray prog, jbyteArray arg_block, jint argc, jbyteArray env_block, jint envc,
     jbyteArray dir, jintArray std_fds, jboolean redirect_error_stream, jintArray failure);
@@ -68,8 +66,20 @@ enum jdkspawn_where {
     WHERE_SPAWN = 2,  /* starting the child (clone3: EAGAIN, ENOMEM, ...) */
     WHERE_CHDIR = 3,  /* the child's chdir */
     WHERE_EXEC = 4,   /* any other step in the child, execve included */
-    WHERE_MEMORY = 5, /* malloc in the parent */
+    WHERE_MEMORY = 5, /* memory for the spawn's strings in the parent */
 };
+
+static char **const *environ_variable;
+
+/* getenv over the process's environ, read at the moment of the call. */
+static const char *environment_value(const char *name)
+{
+    size_t length = fl_strlen(name);
+    for (char **entry = *environ_variable; entry != NULL && *entry != NULL; entry++)
+        if (memcmp(*entry, name, length) == 0 && (*entry)[length] == '=')
+            return *entry + length + 1;
+    return NULL;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Low fds held from the agent's start, so that a child can be born sharing the fd table      */
@@ -107,35 +117,45 @@ static int take_slot(void)
 static void give_back_slot(int index)
 {
     /* /dev/null back in the slot drops the parent's extra reference to the pipe or file. */
-    if (dup3(slot_placeholder, slot_fds[index], O_CLOEXEC) < 0)
+    if (fl_dup3(slot_placeholder, slot_fds[index]) < 0)
         return; /* cannot happen for a slot we hold; keep it out of use rather than risk a wrong fd */
     __atomic_fetch_and(&slots_taken, ~(UINT32_C(1) << index), __ATOMIC_RELEASE);
 }
 
 /*
  * Called when the agent starts, while the JVM's fd table is still small; again (a second attach)
- * it only answers.
+ * it only answers. environ_address is &environ of the JVM's C library.
  * Returns whether clone3 is usable (fl_init), or -errno if not even the slots could be made.
  */
-JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots)
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address)
 {
     if (parent_path != NULL)
-        return fl_init(); /* attached a second time: the slots and the PATH are already taken */
-    const char *path = getenv("PATH");
-    parent_path = strdup(path != NULL ? path : ":/bin:/usr/bin");
-    if (parent_path == NULL)
+        return fl_init(environ_variable); /* attached a second time: the slots and the PATH are taken */
+    if (environ_address == 0)
+        return -EINVAL;
+    environ_variable = (char **const *)(uintptr_t)environ_address;
+    const char *path = environment_value("PATH");
+    if (path == NULL)
+        path = ":/bin:/usr/bin";
+    size_t length = fl_strlen(path) + 1;
+    char *copy = sys_mmap(length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (copy == NULL)
         return -ENOMEM;
-    slot_placeholder = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (slot_placeholder < 0)
-        return -errno;
+    memcpy(copy, path, length);
+    slot_placeholder = fl_open("/dev/null", O_RDONLY, 0);
+    if (slot_placeholder < 0) {
+        sys_munmap(copy, length);
+        return slot_placeholder;
+    }
+    parent_path = copy;
     int wanted = slots < MAX_SLOTS ? slots : MAX_SLOTS;
     for (slot_count = 0; slot_count < wanted; slot_count++) {
-        int fd = fcntl(slot_placeholder, F_DUPFD_CLOEXEC, 3);
+        long fd = raw_syscall3(__NR_fcntl, slot_placeholder, F_DUPFD_CLOEXEC, 3);
         if (fd < 0)
             break; /* fewer slots only means fewer spawns that share the table */
-        slot_fds[slot_count] = fd;
+        slot_fds[slot_count] = (int)fd;
     }
-    return fl_init();
+    return fl_init(environ_variable);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -158,29 +178,78 @@ static jint fail(JNIEnv *env, jintArray failure, int err, int where)
 static void close_if_open(int fd)
 {
     if (fd >= 0)
-        close(fd);
+        fl_close(fd);
+}
+
+/*
+ * The memory one spawn needs for its strings and vectors: carved from a buffer on the caller's
+ * stack when they fit (nearly always), else from one anonymous mapping made for this spawn.
+ */
+#define SMALL_SPAWN_BYTES 16384
+struct spawn_memory {
+    char *base;
+    size_t size, used;
+    int mapped;
+};
+
+static int spawn_memory_open(struct spawn_memory *m, char *small, size_t needed)
+{
+    m->used = 0;
+    m->mapped = needed > SMALL_SPAWN_BYTES;
+    m->size = m->mapped ? needed : SMALL_SPAWN_BYTES;
+    m->base = m->mapped ? sys_mmap(needed, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS) : small;
+    return m->base != NULL ? 0 : -1;
+}
+
+static void *spawn_memory_take(struct spawn_memory *m, size_t bytes)
+{
+    bytes = (bytes + 7) & ~(size_t)7; /* pointer-aligned, for the vectors */
+    void *p = m->base + m->used;
+    m->used += bytes;
+    return p;
+}
+
+static void spawn_memory_close(struct spawn_memory *m)
+{
+    if (m->mapped && m->base != NULL)
+        sys_munmap(m->base, m->size);
+}
+
+/* Bytes spawn_memory_take hands out for n bytes. */
+static size_t aligned(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
 }
 
 /* A Java byte[] holding a NUL-terminated C string (ProcessImpl.toCString), copied to C memory. */
-static char *copy_bytes(JNIEnv *env, jbyteArray array)
+static char *copy_bytes(JNIEnv *env, struct spawn_memory *m, jbyteArray array)
 {
     jsize length = (*env)->GetArrayLength(env, array);
-    char *copy = malloc((size_t)length + 1);
-    if (copy == NULL)
-        return NULL;
+    char *copy = spawn_memory_take(m, (size_t)length + 1);
     (*env)->GetByteArrayRegion(env, array, 0, length, (jbyte *)copy);
     copy[length] = '\0';
     return copy;
 }
 
-/* Splits a block of `count` NUL-terminated strings into vector[0..count-1], NULL after them. */
-static void split_block(char *block, jint count, char **vector)
+/* Splits a block of `count` NUL-terminated strings into vector[0..count-1], NULL after them. A
+ * block with fewer strings than `count` (a JDK bug, never seen) ends the vector early. */
+static void split_block(char *block, size_t block_length, jint count, char **vector)
 {
-    for (jint i = 0; i < count; i++) {
-        vector[i] = block;
-        block += strlen(block) + 1;
+    size_t offset = 0;
+    jint i = 0;
+    for (; i < count && offset < block_length; i++) {
+        vector[i] = block + offset;
+        offset += fl_strlen(block + offset) + 1;
     }
-    vector[count] = NULL;
+    vector[i] = NULL;
+}
+
+static int has_slash(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s == '/')
+            return 1;
+    return 0;
 }
 
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
@@ -190,28 +259,38 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     int result = -1;
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
     int slots[3] = {-1, -1, -1};
-    char *program = NULL, *args = NULL, *environment = NULL, *cwd = NULL;
-    char **argv_with_slot = NULL, **envv = NULL;
+    char **envv = NULL;
+    char *cwd = NULL;
     jint fds[3];
 
-    program = copy_bytes(env, prog);
-    args = copy_bytes(env, arg_block);
+    /* Everything this spawn copies, counted first so that it is one piece of memory. */
+    size_t args_length = (size_t)(*env)->GetArrayLength(env, arg_block);
+    size_t env_length = env_block != NULL ? (size_t)(*env)->GetArrayLength(env, env_block) : 0;
+    size_t needed = aligned((size_t)(*env)->GetArrayLength(env, prog) + 1) + aligned(args_length + 1)
+                    + aligned(sizeof(char *) * ((size_t)argc + 3));
+    if (env_block != NULL)
+        needed += aligned(env_length + 1) + aligned(sizeof(char *) * ((size_t)envc + 1));
+    if (dir != NULL)
+        needed += aligned((size_t)(*env)->GetArrayLength(env, dir) + 1);
+    char small[SMALL_SPAWN_BYTES] __attribute__((aligned(8)));
+    struct spawn_memory memory;
+    if (spawn_memory_open(&memory, small, needed) < 0)
+        return fail(env, failure, ENOMEM, WHERE_MEMORY);
+
+    char *program = copy_bytes(env, &memory, prog);
+    char *args = copy_bytes(env, &memory, arg_block);
     /* argv[-1] is the slot the shell fallback needs; then argv[0] = the program as given. */
-    argv_with_slot = malloc(sizeof(char *) * ((size_t)argc + 3));
-    if (program == NULL || args == NULL || argv_with_slot == NULL)
-        goto out_of_memory;
+    char **argv_with_slot = spawn_memory_take(&memory, sizeof(char *) * ((size_t)argc + 3));
     argv_with_slot[0] = NULL;
     argv_with_slot[1] = program;
-    split_block(args, argc, argv_with_slot + 2);
+    split_block(args, args_length, argc, argv_with_slot + 2);
     if (env_block != NULL) {
-        environment = copy_bytes(env, env_block);
-        envv = malloc(sizeof(char *) * ((size_t)envc + 1));
-        if (environment == NULL || envv == NULL)
-            goto out_of_memory;
-        split_block(environment, envc, envv);
+        char *environment = copy_bytes(env, &memory, env_block);
+        envv = spawn_memory_take(&memory, sizeof(char *) * ((size_t)envc + 1));
+        split_block(environment, env_length, envc, envv);
     }
-    if (dir != NULL && (cwd = copy_bytes(env, dir)) == NULL)
-        goto out_of_memory;
+    if (dir != NULL)
+        cwd = copy_bytes(env, &memory, dir);
     (*env)->GetIntArrayRegion(env, std_fds, 0, 3, fds);
 
     int rc;
@@ -242,7 +321,7 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
         if (map[i].source < 3)
             continue;
         slots[i] = take_slot();
-        if (slots[i] < 0 || dup3(map[i].source, slot_fds[slots[i]], O_CLOEXEC) < 0) {
+        if (slots[i] < 0 || fl_dup3(map[i].source, slot_fds[slots[i]]) < 0) {
             share = 0;
             break;
         }
@@ -272,13 +351,13 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     request.fds = map;
     request.nfds = 3;
     request.flags |= FL_EMPTY_SIGMASK | FL_IGNORE_LIBC_SIGNALS | FL_SHELL_FALLBACK;
-    if (program[0] != '\0' && strchr(program, '/') == NULL) {
+    if (program[0] != '\0' && !has_slash(program)) {
         request.flags |= FL_SEARCH_PATH;
         if (envv != NULL) {
             request.flags |= FL_SEARCH_AS_JDK;
             request.search_path = parent_path;
         } else {
-            const char *path = getenv("PATH");
+            const char *path = environment_value("PATH");
             request.search_path = path != NULL ? path : "/bin:/usr/bin";
         }
     }
@@ -299,17 +378,14 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
         goto done;
     }
     /* The JDK reaps with waitpid(pid) on its own reaper thread; the pidfd is not needed. */
-    close(spawned.pidfd);
+    fl_close(spawned.pidfd);
     fds[0] = in[1];
     fds[1] = out[0];
     fds[2] = err[0];
     in[1] = out[0] = err[0] = -1; /* now the Process's */
     (*env)->SetIntArrayRegion(env, std_fds, 0, 3, fds);
     result = spawned.pid;
-    goto done;
 
-out_of_memory:
-    result = fail(env, failure, ENOMEM, WHERE_MEMORY);
 done:
     /* The child's ends always, and the parent's ends unless they went to the Process. */
     close_if_open(in[0]);
@@ -318,11 +394,6 @@ done:
     close_if_open(in[1]);
     close_if_open(out[0]);
     close_if_open(err[0]);
-    free(program);
-    free(args);
-    free(argv_with_slot);
-    free(environment);
-    free(envv);
-    free(cwd);
+    spawn_memory_close(&memory);
     return result;
 }

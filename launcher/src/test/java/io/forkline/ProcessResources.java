@@ -108,20 +108,12 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
 
     /**
      * Asserts nothing leaked since {@code before}. Threads that end asynchronously (a JDK
-     * executor's worker, for instance) get a moment to go; counts never get a tolerance.
+     * executor's worker, for instance) get a moment to go; counts never get a tolerance. A child
+     * stack is lent only for the length of one spawn, so none may be out once the spawns are done.
      */
     void assertNothingLeakedSince(ProcessResources before) {
-        assertNothingLeakedSince(before, 0);
-    }
-
-    /**
-     * As {@link #assertNothingLeakedSince(ProcessResources)}, allowing child stacks for threads
-     * that spawned and still live by design (virtual-thread carriers keep theirs: one per
-     * thread that has spawned, freed when the thread exits).
-     */
-    void assertNothingLeakedSince(ProcessResources before, long stacksOfLiveSpawningThreads) {
         ProcessResources after = this;
-        long allowedStacks = before.childStacks + stacksOfLiveSpawningThreads;
+        long allowedStacks = before.childStacks;
         for (int attempt = 0; attempt < 50 && !after.sameAs(before, allowedStacks); attempt++) {
             try {
                 Thread.sleep(100);
@@ -135,7 +127,7 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
         assertThat(after.threads().size()).as("JVM threads %s, before %s", after.threads(), before.threads())
                 .isLessThanOrEqualTo(before.threads().size());
         assertThat(after.zombies()).as("zombie children").isEmpty();
-        assertThat(after.childStacks()).as("native child stacks").isLessThanOrEqualTo(allowedStacks);
+        assertThat(after.childStacks()).as("native child stacks lent").isLessThanOrEqualTo(allowedStacks);
         // NMT counts in KB and moves with unrelated JDK allocations; 256 KB is far below what
         // one leaked arena per spawn would add over the hundreds of spawns in these tests.
         assertThat(after.nativeOtherKb()).as("NMT 'Other' committed KB").isLessThanOrEqualTo(before.nativeOtherKb() + 256);

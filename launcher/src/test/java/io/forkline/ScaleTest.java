@@ -132,10 +132,12 @@ class ScaleTest {
     }
 
     @Test
-    void spawnsFromManyThreadsLeaveNoChildStacksBehind() throws Exception {
+    void spawnsFromManyThreadsShareTheChildStacksOfThePool() throws Exception {
         ProcessResources before = ProcessResources.baseline();
-        Set<Long> stacksWhileRunning = new HashSet<>();
+        long pooledBefore = io.forkline.sys.ffm.Shim.pooledChildStacks();
         try (Launcher launcher = Launcher.create()) {
+            // Five threads one after another: each spawn borrows the pool's first free stack, so
+            // the pool grows by one stack at most, however many threads have spawned.
             for (int round = 0; round < 5; round++) {
                 Thread t = Thread.ofPlatform().start(() -> {
                     try {
@@ -145,16 +147,19 @@ class ScaleTest {
                     }
                 });
                 t.join();
-                // join returns when the Java thread is done; the native thread runs its TLS
-                // destructors (which unmap the stack) a moment later.
-                for (int i = 0; i < 200 && io.forkline.sys.ffm.Shim.liveChildStacks() > before.childStacks(); i++) {
-                    Thread.sleep(5);
-                }
-                stacksWhileRunning.add(io.forkline.sys.ffm.Shim.liveChildStacks());
+                assertThat(io.forkline.sys.ffm.Shim.liveChildStacks()).as("stacks lent after the spawn").isZero();
             }
+            assertThat(io.forkline.sys.ffm.Shim.pooledChildStacks()).isLessThanOrEqualTo(Math.max(pooledBefore, 1));
+            // Twenty at once from virtual threads: at most twenty more (and never more than the
+            // pool's 64), all given back.
+            try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 20; i++) {
+                    executor.submit(() -> launcher.spawn(Command.of("/bin/true")).waitFor());
+                }
+            }
+            assertThat(io.forkline.sys.ffm.Shim.liveChildStacks()).isZero();
+            assertThat(io.forkline.sys.ffm.Shim.pooledChildStacks()).isBetween(1L, Math.max(pooledBefore, 1) + 20);
         }
-        // each thread's stack is unmapped when that thread exits
-        assertThat(stacksWhileRunning).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(before.childStacks()));
         ProcessResources.now().assertNothingLeakedSince(before);
     }
 }

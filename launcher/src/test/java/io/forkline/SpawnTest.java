@@ -196,7 +196,7 @@ class SpawnTest extends LeakCheckedTest {
                         () -> launcher.spawn(Command.of("/bin/true").usePosixSpawn().umask(022)))
                 .isInstanceOf(SpawnException.class)
                 .hasMessageContaining("Operation not supported")
-                .hasMessageContaining("posix_spawn fallback cannot apply");
+                .hasMessageContaining("cannot apply rlimits, a umask");
     }
 
     @Test

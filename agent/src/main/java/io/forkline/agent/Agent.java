@@ -60,7 +60,7 @@ final class Agent {
         try {
             clone3 = LibraryFile.open(resource -> inJar(agentJar, resource), (file, description) -> {
                 System.load(file.toString());
-                return NativeSpawn.init(FD_SLOTS);
+                return NativeSpawn.init(FD_SLOTS, NativeSpawn.environAddress());
             });
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             AgentStatus.off("cannot load libforkline.so from " + agentJar + ": " + e, true);

@@ -24,9 +24,21 @@ final class NativeSpawn {
      * Takes the low fds that let a child share the fd table, and records the JVM's PATH.
      *
      * @param slots how many fds to hold
+     * @param environAddress the address of the C library's {@code environ} variable: the shim links
+     *     no C library, so it is told where the environment is ({@link #environAddress()})
      * @return 1 when clone3 is usable, 0 when spawns take the clone(2) fallback, or -errno
      */
-    static native int init(int slots);
+    static native int init(int slots, long environAddress);
+
+    /**
+     * @return the address of {@code environ} in the JVM's C library, found by FFM's default lookup
+     *     (a symbol lookup only: no downcall is linked, so none of FFM's first-call cost is paid)
+     */
+    static long environAddress() {
+        return java.lang.foreign.Linker.nativeLinker().defaultLookup().find("environ")
+                .orElseThrow(() -> new UnsupportedOperationException("this JVM's C library has no environ"))
+                .address();
+    }
 
     /**
      * The contract of the JDK's private {@code ProcessImpl.forkAndExec}, without its mode and

@@ -8,6 +8,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
@@ -27,18 +28,56 @@ public final class LibraryFile {
 
     private LibraryFile() {}
 
+    /** The architectures a build packages (native/src/main/c/build.sh); one library serves every C library. */
+    static final List<String> BUILT_ARCHITECTURES = List.of("x86_64", "aarch64");
+
     /** @return the resource name of the library for this host, {@code /META-INF/native/linux-<arch>/libforkline.so} */
     public static String resourceName() {
         if (!System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
             throw new UnsupportedOperationException(
                     "forkline needs Linux (clone3, pidfd, epoll); this is " + System.getProperty("os.name"));
         }
-        String arch = switch (System.getProperty("os.arch")) {
+        return resourceName(architecture(System.getProperty("os.arch")));
+    }
+
+    static String resourceName(String architecture) {
+        return "/META-INF/native/linux-" + architecture + "/libforkline.so";
+    }
+
+    /** The JVM's name of an architecture in the kernel's words, as the jar's folders are named. */
+    static String architecture(String osArch) {
+        return switch (osArch) {
             case "amd64", "x86_64" -> "x86_64";
             case "aarch64", "arm64" -> "aarch64";
-            default -> System.getProperty("os.arch");
+            default -> osArch;
         };
-        return "/META-INF/native/linux-" + arch + "/libforkline.so";
+    }
+
+    /**
+     * @return the C library this JVM runs on, as its loader is named in the process's mappings:
+     *     "musl", "glibc", or "unknown C library"
+     */
+    static String cLibrary() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+                if (line.contains("/ld-musl-") || line.contains("/libc.musl-")) return "musl";
+                if (line.contains("/libc.so.6") || line.contains("/libc-2.")) return "glibc";
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // not readable (no /proc): say so below
+        }
+        return "unknown C library";
+    }
+
+    /** The message for a host the jar has no library for, naming the host and what the jar carries. */
+    static String noLibraryMessage(Function<String, URL> resources, String osArch, String cLibrary) {
+        List<String> carried = BUILT_ARCHITECTURES.stream()
+                .filter(architecture -> resources.apply(resourceName(architecture)) != null)
+                .map(architecture -> "linux-" + architecture)
+                .toList();
+        return "forkline has no native library for this host, linux-" + architecture(osArch) + " (os.arch " + osArch
+                + ", " + cLibrary + "): this jar carries " + (carried.isEmpty() ? "none" : String.join(" and ", carried))
+                + " (" + resourceName(architecture(osArch)) + " is not on the classpath; one library serves glibc and musl alike)";
     }
 
     /**
@@ -51,8 +90,7 @@ public final class LibraryFile {
         String resource = resourceName();
         URL url = resources.apply(resource);
         if (url == null) {
-            throw new UnsupportedOperationException("forkline has no native library for this host: " + resource
-                    + " is not on the classpath");
+            throw new UnsupportedOperationException(noLibraryMessage(resources, System.getProperty("os.arch"), cLibrary()));
         }
         try {
             if ("file".equals(url.getProtocol())) return loader.load(Path.of(url.toURI()), url.toString());

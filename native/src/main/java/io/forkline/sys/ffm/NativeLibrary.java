@@ -1,5 +1,7 @@
 package io.forkline.sys.ffm;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -40,6 +42,36 @@ final class NativeLibrary {
     /** A downcall that may block. */
     static MethodHandle blocking(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
+    }
+
+    /** A downcall to the process's C library (glibc or musl) that never blocks. */
+    static MethodHandle libc(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(libcSymbol(name), descriptor, Linker.Option.critical(false));
+    }
+
+    /** A downcall to the process's C library that may block. */
+    static MethodHandle libcBlocking(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(libcSymbol(name), descriptor);
+    }
+
+    /** As {@link #libc}, or {@code null} when this C library lacks the function. */
+    static MethodHandle libcIfPresent(String name, FunctionDescriptor descriptor) {
+        return LINKER.defaultLookup().find(name)
+                .map(symbol -> LINKER.downcallHandle(symbol, descriptor, Linker.Option.critical(false)))
+                .orElse(null);
+    }
+
+    /**
+     * @return the C library's {@code environ} variable (a {@code char **}) as an 8-byte segment:
+     *     the shim links no C library, so it is told where the environment is
+     */
+    static MemorySegment environ() {
+        return libcSymbol("environ").reinterpret(ADDRESS.byteSize());
+    }
+
+    private static MemorySegment libcSymbol(String name) {
+        return LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsupportedOperationException(
+                "this JVM's C library has no " + name));
     }
 
     /** Checks that the library has these symbols, for downcalls that are linked on first use. */

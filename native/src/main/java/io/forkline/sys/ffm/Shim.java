@@ -10,6 +10,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The typed facade over {@code libforkline.so}. Every downcall handle lives here, built once, and
@@ -68,12 +69,12 @@ public final class Shim {
     public static final int O_TRUNC = 01000;
     /** {@code O_APPEND}. */
     public static final int O_APPEND = 02000;
-    /** {@code O_DIRECTORY}. */
-    public static final int O_DIRECTORY = 0200000;
-    /** {@code O_NOFOLLOW}. */
-    public static final int O_NOFOLLOW = 0400000;
+    /** {@code O_DIRECTORY}: its value differs by architecture, so the library says what it is. */
+    public static final int O_DIRECTORY;
+    /** {@code O_NOFOLLOW}: as {@link #O_DIRECTORY}. */
+    public static final int O_NOFOLLOW;
 
-    private static final int ABI_VERSION = 5;
+    private static final int ABI_VERSION = 6;
     private static final long REQUEST_SIZE = 112;
     private static final long RESULT_SIZE = 24;
     private static final long EXIT_SIZE = 40;
@@ -82,7 +83,7 @@ public final class Shim {
     /** Where the library was loaded from, for {@code forkline doctor}. */
     public static final String LIBRARY_SOURCE = NativeLibrary.SOURCE;
 
-    private static final MethodHandle INIT = NativeLibrary.blocking("fl_init", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle INIT = NativeLibrary.blocking("fl_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SPAWN = NativeLibrary.blocking("fl_spawn", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle REAP = NativeLibrary.quick("fl_reap", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SET_NONBLOCKING =
@@ -137,9 +138,12 @@ public final class Shim {
     static {
         verifyLayout();
         // Linked later, but a library without them is refused now, like one without the others.
-        NativeLibrary.requireSymbols("fl_pidfd_signal", "fl_pipe", "fl_dup3", "fl_errno_text", "fl_set_lease");
+        NativeLibrary.requireSymbols("fl_pidfd_signal", "fl_pipe", "fl_dup3", "fl_errno_text", "fl_set_lease",
+                "fl_pidfd_open", "fl_wait_pid");
+        O_DIRECTORY = (int) layout(11);
+        O_NOFOLLOW = (int) layout(12);
         try {
-            CLONE3_USABLE = (int) INIT.invokeExact() == 1;
+            CLONE3_USABLE = (int) INIT.invokeExact(NativeLibrary.environ()) == 1;
         } catch (Throwable t) {
             throw new ExceptionInInitializerError(t);
         }
@@ -159,16 +163,19 @@ public final class Shim {
             "offsetof(fl_spawn_request, join_cgroup_fds)", "offsetof(fl_spawn_request, search_path)",
         };
         for (long[] item : expected) {
-            long actual;
-            try {
-                actual = (long) LAYOUT.invokeExact((int) item[0]);
-            } catch (Throwable t) {
-                throw new ExceptionInInitializerError(t);
-            }
+            long actual = layout((int) item[0]);
             if (actual != item[1]) {
                 throw new IllegalStateException("libforkline.so from " + NativeLibrary.SOURCE + " does not match "
                         + "its Java bindings: " + names[(int) item[0]] + " is " + actual + ", expected " + item[1]);
             }
+        }
+    }
+
+    private static long layout(int item) {
+        try {
+            return (long) LAYOUT.invokeExact(item);
+        } catch (Throwable t) {
+            throw new ExceptionInInitializerError(t);
         }
     }
 
@@ -189,6 +196,10 @@ public final class Shim {
      *     dup3, close_range, chdir, prlimit64, execve, ...) or the posix_spawn fallback
      */
     public static Spawned spawn(SpawnSpec spec) throws SyscallException {
+        if ((spec.flags() & FLAG_FORCE_POSIX_SPAWN) != 0) {
+            FORCED_POSIX_SPAWNS.incrementAndGet();
+            return PosixSpawn.spawn(spec);
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment request = arena.allocate(REQUEST_SIZE, 8);
             request.set(ADDRESS, 0, arena.allocateFrom(spec.path()));
@@ -237,6 +248,12 @@ public final class Shim {
             if (rc < 0) {
                 int step = result.get(JAVA_INT, 12);
                 int detail = result.get(JAVA_INT, 20);
+                if (step == CLONE_STEP && (rc == -Errno.ENOSYS || rc == -Errno.EPERM)
+                        && result.get(JAVA_INT, 16) == Spawned.CLONE) {
+                    // clone3 and then clone refused (a seccomp filter): the C library's posix_spawn is
+                    // left. The shim has counted this spawn as a fallback already.
+                    return PosixSpawn.spawn(spec);
+                }
                 throw Errors.syscall(SpawnStep.syscall(step), rc, SpawnStep.path(step, detail, spec), SpawnStep.detail(step));
             }
             return new Spawned(result.get(JAVA_INT, 0), result.get(JAVA_INT, 4), result.get(JAVA_INT, 16));
@@ -246,6 +263,11 @@ public final class Shim {
             throw new AssertionError("fl_spawn", t);
         }
     }
+
+    /** {@code FL_STEP_CLONE}. */
+    private static final int CLONE_STEP = 1;
+    /** Spawns that asked for posix_spawn: fallbacks too, as the shim counts the ones it takes. */
+    private static final AtomicLong FORCED_POSIX_SPAWNS = new AtomicLong();
 
     private static MemorySegment cStrings(Arena arena, List<String> strings) {
         MemorySegment array = arena.allocate(ADDRESS.byteSize() * (strings.size() + 1L), 8);
@@ -482,14 +504,19 @@ public final class Shim {
     // ---------------------------------------------------------------------------------------
     // Introspection.
 
-    /** @return child stacks currently mapped: one per thread that has spawned and not exited */
+    /** @return child stacks lent to a spawn now: 0 whenever no spawn is in progress */
     public static long liveChildStacks() {
         return counter(0);
     }
 
+    /** @return child stacks the shim's pool holds: the most spawns ever in progress at once, at most 64 */
+    public static long pooledChildStacks() {
+        return counter(3);
+    }
+
     /** @return spawns that took a fallback (clone or posix_spawn) since load */
     public static long fallbackSpawns() {
-        return counter(1);
+        return counter(1) + FORCED_POSIX_SPAWNS.get();
     }
 
     private static long counter(int which) {

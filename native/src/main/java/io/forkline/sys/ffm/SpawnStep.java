@@ -10,7 +10,7 @@ public final class SpawnStep {
     private static final int CHDIR = 7;
     private static final int EXEC = 10;
     private static final int POSIX_SPAWN = 12;
-    private static final int UNSUPPORTED = 14;
+    static final int UNSUPPORTED = 14;
     private static final int JOIN_CGROUP = 15;
     private static final int KILLED_AT_BIRTH = 16;
 
@@ -37,8 +37,8 @@ public final class SpawnStep {
     static String detail(int step) {
         if (step == KILLED_AT_BIRTH) return KILLED_AT_BIRTH_TEXT;
         return step == UNSUPPORTED
-                ? "clone3 is refused on this host and the posix_spawn fallback cannot apply rlimits, a umask, "
-                        + "a parent-death signal or a cgroup"
+                ? "posix_spawn (asked for, or the fallback when clone3 and clone are refused) cannot apply "
+                        + "rlimits, a umask, a parent-death signal or a cgroup"
                 : null;
     }
 }
