@@ -128,7 +128,7 @@ class FullV2TierTest {
         nodes.add(DynamicTest.dynamicTest("the VM (Linux " + kernel + ") booted and its JVM ran the tests to the end",
                 () -> checkRun(result, cases)));
         cases.stream().sorted(Comparator.comparing(TestCase::className).thenComparing(TestCase::name))
-                .map(c -> replay(label, c)).forEach(nodes::add);
+                .map(c -> JUnitXml.replay(label, c)).forEach(nodes::add);
         return nodes.stream();
     }
 
@@ -151,17 +151,6 @@ class FullV2TierTest {
         if (status != 0 && !(status == 1 && failed)) {
             fail("the guest JVM exited " + status + (failed ? "" : " with no failed test") + "\n" + result.consoleTail(CONSOLE_LINES));
         }
-    }
-
-    private static DynamicTest replay(String label, TestCase c) {
-        return DynamicTest.dynamicTest(label + " " + c.className() + " > " + c.name(), () -> {
-            switch (c.outcome()) {
-                case PASSED -> { }
-                case SKIPPED -> Assumptions.abort("skipped in the VM: " + c.message());
-                case FAILED -> fail(c.className() + " > " + c.name() + " failed in the VM: " + c.message().strip()
-                        + "\n--- in-VM stack trace ---\n" + c.detail());
-            }
-        });
     }
 
     private static String required(String property) {

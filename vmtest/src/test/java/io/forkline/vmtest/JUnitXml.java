@@ -5,12 +5,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
 import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
 
-/** The test cases of a legacy JUnit XML report, as the console launcher's {@code --reports-dir} writes them. */
+/**
+ * The test cases of a legacy JUnit XML report, as the console launcher's {@code --reports-dir}
+ * writes them (and the native harness, harness.c), and their replay as this build's tests.
+ */
 final class JUnitXml {
     private JUnitXml() {}
 
@@ -57,5 +63,21 @@ final class JUnitXml {
         } catch (ParserConfigurationException | SAXException | NumberFormatException e) {
             throw new IOException("cannot read the JUnit XML report " + report + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A test case that ran elsewhere (in a VM, or in a process with another C library) as a
+     * dynamic test named {@code label CLASS > name}: it fails with the case's failure message and
+     * stack trace, or is skipped with its reason.
+     */
+    static DynamicTest replay(String label, TestCase c) {
+        return DynamicTest.dynamicTest(label + " " + c.className() + " > " + c.name(), () -> {
+            switch (c.outcome()) {
+                case PASSED -> { }
+                case SKIPPED -> Assumptions.abort("skipped in " + label + ": " + c.message());
+                case FAILED -> Assertions.fail(c.className() + " > " + c.name() + " failed in " + label + ": " + c.message().strip()
+                        + (c.detail().isEmpty() ? "" : "\n--- its stack trace ---\n" + c.detail()));
+            }
+        });
     }
 }

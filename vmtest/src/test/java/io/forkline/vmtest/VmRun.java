@@ -160,6 +160,30 @@ final class VmRun {
         }
     }
 
+    /**
+     * Boots the arm64 VM once ({@code boot.sh --arch arm64}) with {@code payload} as its
+     * initramfs, whose {@code /init} runs and powers the VM off; the serial console goes to
+     * {@code console}. Emulated, as the x86_64 tier is, and under the same time limit.
+     */
+    static Exit bootArm64(Path scripts, Path payload, Path console, Duration limit) throws IOException, InterruptedException {
+        Files.deleteIfExists(console);
+        waitForQuiet();
+        try (Launcher launcher = Launcher.create()) {
+            // The kernel download on first use is bounded apart, as the x86_64 tier's is.
+            Exit prepared = launcher.spawn(Command.of(scripts.resolve("prepare.sh").toString())
+                    .env("FORKLINE_VM_ARCH", "arm64").env("FORKLINE_VM_PAYLOAD", payload.toString())
+                    .stdin(Stdio.readFrom(Path.of("/dev/null")))
+                    .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(PREPARE_LIMIT)).waitFor();
+            if (!prepared.success()) {
+                throw new IOException("FORKLINE_VM_ARCH=arm64 scripts/vm/prepare.sh " + prepared.describe() + ":\n" + prepared.stderr().text());
+            }
+            return launcher.spawn(Command.of(scripts.resolve("boot.sh").toString(), "--arch", "arm64", "--payload", payload.toString())
+                    .stdin(Stdio.readFrom(Path.of("/dev/null")))
+                    .stdout(Stdio.writeTo(console)).stderr(Stdio.mergeIntoStdout())
+                    .timeout(limit).killGrace(Duration.ofSeconds(5))).waitFor();
+        }
+    }
+
     private static Duration waitForQuiet() throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + QUIET_LIMIT.toNanos();
