@@ -95,7 +95,8 @@ if [ "$arch" = arm64 ]; then
     -append "console=ttyAMA0 panic=-1 loglevel=4 rdinit=/init"
 fi
 
-eval "$(FORKLINE_VM_ARCH=amd64 "$here/prepare.sh")"
+prepared="$(FORKLINE_VM_ARCH=amd64 "$here/prepare.sh")" || exit 1
+eval "$prepared"
 
 # A small scratch disk for io.max (blk-throttle needs a real block device): sparse, beside DIR.
 # IoLimitTest writes over it only after checking that /dev/vda has exactly this size.
