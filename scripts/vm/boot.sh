@@ -59,7 +59,8 @@ case "$arch" in
     case "$java $out" in *' '*' '*|*,*) die "paths with spaces or commas cannot be passed to the guest: $java $out" ;; esac
     ;;
   arm64)
-    # A C harness needs far less than a JVM; one CPU keeps TCG's translation on one host core.
+    # A C harness needs far less memory than a JVM. One vCPU is one TCG thread, which leaves
+    # the other of this host's two cores to whatever runs beside the VM; --smp raises it.
     mem="${mem:-512M}" smp="${smp:-1}"
     [ -z "$out$java" ] ||
       die "--out and --java are for the amd64 JVM guest; the arm64 guest has no shares and writes its results to the console"
