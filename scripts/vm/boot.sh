@@ -87,9 +87,11 @@ if [ "$arch" = arm64 ]; then
   prepared="$(FORKLINE_VM_ARCH=arm64 FORKLINE_VM_PAYLOAD="$payload" "$here/prepare.sh")" || exit 1
   eval "$prepared"
   # virt with -cpu max: every feature TCG emulates, so the harness meets a current aarch64 core.
+  # pauth-impdef: pointer authentication stays on, computed with QEMU's own cheap hash instead of
+  # the architected QARMA one, which makes the emulated boot about three times faster.
   # rdinit=/init: the payload's init, run from the initramfs (there is no other root).
   exec qemu-system-aarch64 \
-    -M virt -cpu max -accel tcg -m "$mem" -smp "$smp" \
+    -M virt -cpu max,pauth-impdef=on -accel tcg -m "$mem" -smp "$smp" \
     -nodefaults -no-user-config -display none -monitor none -nic none -no-reboot \
     -serial stdio \
     -kernel "$kernel" -initrd "$initramfs" \

@@ -11,7 +11,7 @@
  *
  *     harness LIBRARY REPORT     runs every case, writes a JUnit XML report to REPORT ("-" for
  *                                stdout), exits 0 when every case passed or was skipped, 1 if not
- *     harness (as PID 1)         the VM's init: mounts /proc and cgroup2, runs the cases against
+ *     harness (as PID 1)         the VM's init: mounts /proc, /dev, /sys and cgroup2, runs the cases against
  *                                /lib/libforkline.so, prints the report on the console between
  *                                marker lines, and powers the VM off
  *
@@ -224,6 +224,13 @@ static void spawn_and_wait(const struct spawn_options *o, struct run *run)
     if (o->output_fd != 1) {
         /* The child's stdout is not the pipe: give it /dev/null rather than the harness's own. */
         devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (devnull < 0) {
+            failf("open /dev/null: %s", strerror(errno));
+            fl.close(pipe_fds[0]);
+            fl.close(pipe_fds[1]);
+            run->rc = -1;
+            return;
+        }
         map[nfds++] = (struct fl_fd_map){devnull, 1};
     }
     int32_t keep[1] = {o->output_fd};
@@ -397,7 +404,7 @@ static void case_fd_map_and_close_range(void)
 {
     /* An fd without close-on-exec, which close_range in the child must close all the same. */
     int stray = open("/dev/null", O_RDONLY);
-    CHECK(stray >= 0, "open /dev/null");
+    CHECK(stray >= 0, "open /dev/null: %s", strerror(errno));
     char *argv[] = {(char *)self_path, "--child-fds", NULL};
     struct spawn_options o = {.argv = argv, .output_fd = 5, .cgroup_fd = -1};
     struct run run;
@@ -502,7 +509,7 @@ static void case_child_born_in_a_cgroup(void)
 static void case_a_cgroup_fd_that_is_no_cgroup_fails_at_clone(void)
 {
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    CHECK(fd >= 0, "open /dev/null");
+    CHECK(fd >= 0, "open /dev/null: %s", strerror(errno));
     char *argv[] = {(char *)self_path, "--child-print", "", "0", NULL};
     struct spawn_options o = {.argv = argv, .output_fd = 1, .cgroup_fd = fd, .flags = FL_INTO_CGROUP};
     struct run run;
@@ -731,6 +738,8 @@ static __attribute__((noreturn)) void run_as_init(void)
 {
     mkdir("/proc", 0555);
     mount("proc", "/proc", "proc", 0, NULL);
+    mkdir("/dev", 0755);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL); /* /dev/null */
     mkdir("/sys", 0555);
     mount("sysfs", "/sys", "sysfs", 0, NULL);
     mkdir("/sys/fs/cgroup", 0755);
