@@ -10,7 +10,10 @@
 #              is told so, and the others are installed anyway.
 #   chromium   headless, to look at `forkline lab --report`'s page as a browser draws it (a
 #              test screenshots it when Chromium is there, and is skipped when it is not)
-# The test suite needs none of them. Run as root (or with sudo); running it again changes nothing.
+# The test suite needs none of them. It also runs scripts/toolchains.sh, which installs what the
+# build and the test suite do need (the aarch64 cross compiler, musl-gcc, qemu-system-aarch64);
+# the build runs that itself when one is missing. Run as root (or with sudo); running it again
+# changes nothing.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -21,6 +24,8 @@ if ! command -v apt-get >/dev/null 2>&1; then
   echo "scripts/setup.sh: no apt-get here; install parallel, strace, hyperfine, Go 1.19 and Chromium with this system's package manager" >&2
   exit 1
 fi
+
+"$(dirname "${BASH_SOURCE[0]}")/toolchains.sh" all
 
 missing=()
 packages=(parallel strace hyperfine golang-1.19 chromium)
