@@ -287,14 +287,14 @@ if [ "$arch" = arm64 ]; then
     mv "$stage.cpio.gz" "$initramfs"
     rm -rf "$stage"
     trap - EXIT
-    # Older initramfs images of this kernel are stale now.
-    find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "initramfs-$digest.cpio.gz" -delete
   fi
 else
   # Named after a hash of its inputs, so a changed init script or busybox makes a new one, and two
   # builds at once never see a half-written file.
   [ -f "$kdir/modules/order" ] || printf '%s\n' "${modules[@]}" >"$kdir/modules/order" # a cache from before the order file
-  digest="$( { sha256sum "$here/init" /bin/busybox; cat "$kdir/modules/order"; } | sha256sum | cut -c1-16)"
+  # Contents only, read from stdin: sha256sum prints a named file's path, and the checkout's path
+  # must not change the digest, or every worktree would rebuild the image the others use.
+  digest="$( { sha256sum <"$here/init"; sha256sum </bin/busybox; cat "$kdir/modules/order"; } | sha256sum | cut -c1-16)"
   initramfs="$kdir/initramfs-$digest.cpio.gz"
   if [ ! -f "$initramfs" ]; then
     stage="$(mktemp -d "$cache/.initramfs.XXXXXX")"
@@ -312,10 +312,14 @@ else
     mv "$stage.cpio.gz" "$initramfs"
     rm -rf "$stage"
     trap - EXIT
-    # Older initramfs images of this kernel are stale now.
-    find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "initramfs-$digest.cpio.gz" -delete
   fi
 fi
+
+# Another image of this kernel may be one that a build beside this one (another worktree, another
+# payload) has just made and is about to boot, so it is not deleted here because it differs from
+# ours. Using an image touches it; one unused for a day is stale, and only those are removed.
+touch "$initramfs"
+find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "initramfs-$digest.cpio.gz" -mmin +1440 -delete
 
 echo "kernel=$kdir/vmlinuz"
 echo "initramfs=$initramfs"
