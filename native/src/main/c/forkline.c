@@ -581,9 +581,10 @@ static int spawn_on_lent_stack(const struct fl_spawn_request *r, struct fl_spawn
         return set_result_error(res, (int)-pid, FL_STEP_CLONE);
     if (ctx.err == 0 && !ctx.started) {
         /* Every signal is blocked in the child, so only SIGKILL ends it before its first
-         * instruction: a cgroup.kill of its group. Since Linux 6.14 (the kill_seq check in
-         * cgroup_post_fork) that also happens to every child born, with CLONE_INTO_CGROUP, into a
-         * group that was ever killed. Report it as a failed spawn, not as a child that ran. */
+         * instruction: a cgroup.kill of its group. On kernels with Linux 6.14's kill_seq check
+         * in cgroup_post_fork (and stable builds that took it; not all did) that also happens to
+         * every child born, with CLONE_INTO_CGROUP, into a group that was ever killed. Report it
+         * as a failed spawn, not as a child that ran. */
         ctx.err = ESRCH;
         ctx.step = FL_STEP_KILLED_AT_BIRTH;
     }

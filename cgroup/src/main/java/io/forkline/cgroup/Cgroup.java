@@ -412,11 +412,11 @@ public final class Cgroup implements AutoCloseable {
      * which also catches processes forked while the kill runs. Returns at once; use
      * {@link #awaitEmpty(Duration)} to wait until they are gone.
      *
-     * <p>A killed group is spent for clone3 CLONE_INTO_CGROUP: since Linux 6.14 the kernel
-     * compares the kill count of the parent's group, read before the target group is looked up,
-     * with the target's, so every child later born into a group that was ever killed is SIGKILLed
-     * at birth (seen on 6.18; the launcher reports it as a failed spawn naming the group). Make a
-     * new group for the next job; {@link CgroupPool} retires killed groups.
+     * <p>On some kernels a killed group is spent for clone3 CLONE_INTO_CGROUP: every child later
+     * born into it is SIGKILLed at birth (the launcher reports it as a failed spawn naming the
+     * group). Which kernels do that is a matter of the build, not the version:
+     * {@link CgroupRoot#birthAfterKill()} says what this one does. There, make a new group for the
+     * next job; {@link CgroupPool} retires killed groups where it must and reuses them where it may.
      *
      * @throws CgroupSyscallException ENOENT naming cgroup.kill on kernels before 5.14
      */
@@ -426,7 +426,7 @@ public final class Cgroup implements AutoCloseable {
         v2.write("cgroup.kill", "1");
     }
 
-    /** @return whether {@link #kill()} was ever called on this group (a pool retires such groups) */
+    /** @return whether {@link #kill()} was ever called on this group (a pool may have to retire it) */
     boolean wasKilled() {
         return killed;
     }

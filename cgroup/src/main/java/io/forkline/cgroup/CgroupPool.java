@@ -32,10 +32,11 @@ import java.util.stream.Stream;
  *       the kernel's defaults back to every limit the job set, resets memory.peak through the fd
  *       the group reads it by, so that the next job's {@link Stats.Memory#peakBytes()} is its own
  *       (Linux 6.12; before that, and for pids.peak on every kernel, a reused group's peaks are
- *       -1), and records the counters as the next job's zero ({@link Stats}). A group that still holds processes is emptied with
- *       cgroup.kill and removed, because a killed group cannot host another child (see
- *       {@link Cgroup#kill()}); so is one that cannot be cleaned or that someone removed. Each
- *       is counted in {@link #removedCount()}, and the refill replaces it.
+ *       -1), and records the counters as the next job's zero ({@link Stats}). A group that still
+ *       holds processes is emptied with cgroup.kill and removed; so is one that was killed, on
+ *       kernels where a killed group cannot host another child ({@link BirthAfterKill}), and one
+ *       that cannot be cleaned or that someone removed. Each is counted in
+ *       {@link #removedCount()}, and the refill replaces it.
  *   <li>cgroup v2 cannot rename a group (kernfs answers EPERM), so groups are recycled under
  *       stable names and the caller maps job to group. (v1 can rename within a parent, as the
  *       seed's kernel patch did; forkline does not, because every group has its v2 directory.)
@@ -262,16 +263,17 @@ public final class CgroupPool implements AutoCloseable {
         }
 
         /**
-         * A group that still holds processes, or was ever killed, is retired (destroy kills and
-         * removes it) rather than cleaned: after cgroup.kill the kernel (6.14 and later) kills
-         * every child born into the group, so it can never host a job again (see
-         * {@link Cgroup#kill()}). Killing the stragglers one by one instead would race with
-         * their forks; a fresh group from the refill is cheaper and certain.
+         * A group that still holds processes is retired (destroy kills and removes it) rather
+         * than cleaned: killing the stragglers one by one would race with their forks, and a
+         * fresh group from the refill is cheaper and certain. So is a group that was ever killed,
+         * where this kernel SIGKILLs every child later born into it
+         * ({@link CgroupRoot#birthAfterKill()}, probed once); where it does not, an emptied
+         * killed group is cleaned and reused like any other.
          */
         @Override
         public boolean recycle(Cgroup group) {
             try {
-                if (group.wasKilled()) return gaveUp();
+                if (group.wasKilled() && root.birthAfterKill().behaviour() != BirthAfterKill.RUNS) return gaveUp();
                 var events = group.events();
                 if ("1".equals(events.get("populated"))) return gaveUp();
                 if ("1".equals(events.get("frozen")) && !group.thaw(releaseTimeout)) return gaveUp();

@@ -70,6 +70,8 @@ public final class CgroupRoot implements AutoCloseable {
      * until a pooled group first tried, so that a kernel without the reset is asked once.
      */
     private volatile PeakReset memoryPeakReset;
+    /** A fact of the running kernel, so one probe serves every root: null until first asked. */
+    private static volatile BirthAfterKill.Probe birthAfterKill;
 
     /**
      * What the first reset of a memory.peak under this root found.
@@ -488,6 +490,24 @@ public final class CgroupRoot implements AutoCloseable {
 
     GroupDir v2Dir() {
         return v2;
+    }
+
+    /**
+     * What this kernel does to a child born into a group after {@code cgroup.kill}: probed once
+     * per JVM, the first time it is asked, in an empty group of its own under this root that is
+     * removed again ({@link BirthAfterKill}). A {@link CgroupPool} asks when a killed group comes
+     * back, to know whether it can host another job.
+     */
+    public BirthAfterKill.Probe birthAfterKill() {
+        BirthAfterKill.Probe found = birthAfterKill;
+        if (found == null) {
+            ensureOpen();
+            found = BirthAfterKill.probe(v2);
+            // Racing first probes find the same answer. An UNKNOWN is kept too: it is treated as
+            // KILLED, which is right under both behaviours, and asking again would only repeat it.
+            birthAfterKill = found;
+        }
+        return found;
     }
 
     /** @return whether memory.peak resets per fd here, and why not: null when no group has tried yet */

@@ -16,7 +16,8 @@ public final class SpawnStep {
 
     /** Why a child born into a cgroup can die before it runs; the launcher repeats it when it names the group. */
     public static final String KILLED_AT_BIRTH_TEXT = "the child was SIGKILLed before it ran: its cgroup was killed "
-            + "(cgroup.kill), and since Linux 6.14 every child later born into such a group is killed at birth";
+            + "(cgroup.kill), and this kernel kills every child later born into such a group (some builds do, "
+            + "some do not: CgroupRoot.birthAfterKill() probes it)";
 
     private SpawnStep() {}
 
