@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepares what the full-cgroup-v2 VM tier boots: qemu, a Debian kernel with its modules (6.1 from
-# bookworm, or 6.12 from bookworm-backports), and an initramfs of static busybox, the modules the
+# Prepares what the full-cgroup-v2 VM tier boots: qemu, a Debian kernel with its modules (6.1, or
+# 6.12 from bookworm-security and -backports), and an initramfs of static busybox, the modules the
 # guest needs that the kernel does not have built in, and scripts/vm/init.
 #
 # Why a VM: this project's hosts are hybrid (memory, pids and cpu on cgroup v1, and forkline
@@ -9,19 +9,21 @@
 # (cgroup_no_v1=all). The guest shares the host's root read-only over virtio-9p and runs the
 # host's JDK there, so nothing but the kernel and busybox is downloaded.
 #
-# Idempotent and quiet: missing packages are installed with apt-get (as root), the kernel is
-# downloaded once into ${XDG_CACHE_HOME:-$HOME/.cache}/forkline-vm/<kernel-version>/ and reused,
-# and the initramfs is rebuilt only when its inputs change. Every step that cannot be done fails
-# with a message that says what is missing.
+# Idempotent: missing host packages are installed by scripts/toolchains.sh (as root); the kernel is
+# the newest build of its series that the mirror serves today (see "Which build" below),
+# downloaded once into ${XDG_CACHE_HOME:-$HOME/.cache}/forkline-vm/<kernel-version>/ with a record
+# of where it came from (inputs: package, Debian version, suite, sha256 of the .deb, date), and
+# the initramfs is rebuilt only when its inputs change (recorded beside it, initramfs-*.inputs).
+# Every step that cannot be done fails with a message that says what is missing.
 #
-# Prints, on stdout, shell assignments for boot.sh:  kernel=PATH  initramfs=PATH  version=VER
-# Environment: FORKLINE_VM_KERNEL=6.1 or 6.12 picks the series (default 6.1): the newest plain
-#              amd64 kernel of it that the cache has, else the newest Debian has. 6.1 is
-#              bookworm's own; 6.12 (per-fd reset of memory.peak, for instance) comes from
-#              bookworm-backports, read through a private apt state in the cache, so the host's
-#              apt sources are never changed.
-#              FORKLINE_VM_KERNEL_PACKAGE=linux-image-VERSION[-unsigned] picks one exact kernel
-#              (a 6.12 one from bookworm-backports);
+# Prints, on stdout, shell assignments for boot.sh and the tests:
+#   kernel=PATH initramfs=PATH version=RELEASE package=NAME debian_version=VER inputs=PATH
+# and on stderr the kernel's record and qemu's version (the VM tier puts both in the test output).
+# Environment: FORKLINE_VM_KERNEL=6.1 or 6.12 picks the series (default 6.1): 6.1 is bookworm's
+#              own, 6.12 the +deb12 builds of bookworm-security and bookworm-backports.
+#              FORKLINE_VM_KERNEL_PACKAGE=linux-image-VERSION[-unsigned] picks one exact build of
+#              either; exit status 3 when it is neither cached nor served by the mirror.
+#              FORKLINE_VM_LISTS_MAX_AGE: minutes between reads of the mirror's lists (60).
 #              FORKLINE_VM_CACHE overrides the cache directory.
 #
 # arm64 mode (FORKLINE_VM_ARCH=arm64 FORKLINE_VM_PAYLOAD=/abs/dir): for running a cross-compiled
@@ -43,6 +45,8 @@ cache="${FORKLINE_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-vm}"
 
 say() { echo "forkline-vm: $*" >&2; }
 die() { echo "forkline-vm: ERROR: $*" >&2; exit 1; }
+# Exit status 3: the kernel build asked for cannot be had (a test may skip a pinned build then).
+not_served() { echo "forkline-vm: ERROR: $*" >&2; exit 3; }
 
 arch="${FORKLINE_VM_ARCH:-amd64}"
 case "$arch" in
@@ -111,26 +115,14 @@ fi
 mkdir -p "$cache"
 
 # --- host tools ------------------------------------------------------------------------------
-need_packages=()
+# Installed (as root) by the one installer, which says what to run when it cannot.
 if [ "$arch" = amd64 ]; then
-  command -v qemu-system-x86_64 >/dev/null || need_packages+=(qemu-system-x86)
-  [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || need_packages+=(busybox-static)
-  qemu=qemu-system-x86_64 hint=""
+  "$here/../toolchains.sh" vm || die "the VM tier needs qemu-system-x86, busybox-static and cpio"
+  qemu=qemu-system-x86_64
 else
   # The payload brings its own userland, so no busybox.
-  command -v qemu-system-aarch64 >/dev/null || need_packages+=(qemu-system-arm)
-  qemu=qemu-system-aarch64 hint=" (or run scripts/toolchains.sh vm, which installs qemu-system-arm)"
-fi
-command -v cpio >/dev/null || need_packages+=(cpio)
-if [ "${#need_packages[@]}" -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "missing ${need_packages[*]}: run 'apt-get install -y ${need_packages[*]}' as root$hint"
-  command -v apt-get >/dev/null || die "missing ${need_packages[*]} and no apt-get to install them"
-  say "installing ${need_packages[*]} with apt-get"
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >"$cache/apt.log" 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$cache/apt.log" 2>&1 || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_packages[@]}" >>"$cache/apt.log" 2>&1 ||
-      die "apt-get install ${need_packages[*]} failed; see $cache/apt.log"
-  fi
+  "$here/../toolchains.sh" arm64vm || die "the arm64 VM needs qemu-system-arm"
+  qemu=qemu-system-aarch64
 fi
 for tool in "$qemu" cpio gzip dpkg; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
@@ -141,7 +133,16 @@ if [ "$arch" = amd64 ]; then
 fi
 
 # --- kernel ----------------------------------------------------------------------------------
-complete() { [ -f "$1/.complete" ]; }
+# Which build: the newest of the series that the mirror serves today, never merely the newest one
+# a warm cache holds, because a new build can change what a test sees (Debian's 6.12.95 stopped
+# SIGKILLing a child born into a group after cgroup.kill, which earlier 6.12 builds and 6.18 do).
+# The package lists are read into a private apt state (the host's apt sources and lists are never
+# used or changed, so a machine's image date does not pick the kernel either), at most once per
+# FORKLINE_VM_LISTS_MAX_AGE minutes (default 60: the several boots of one test run read them
+# once). When the mirror cannot be read, the lists read last time decide, and the script says
+# so; with none, the newest cached kernel of the series, said just as loudly.
+# FORKLINE_VM_KERNEL_PACKAGE=linux-image-VERSION[-unsigned] names one exact build instead.
+complete() { [ -f "$1/.complete" ] && [ -f "$1/inputs" ]; }
 pick_cached() { # the newest complete kernel of the series already in the cache
   local d
   for d in $(ls -1d "$kroot"/$series_glob 2>/dev/null | sort -V -r); do
@@ -149,64 +150,98 @@ pick_cached() { # the newest complete kernel of the series already in the cache
   done
   return 1
 }
-# apt-get and apt-cache with the source the series comes from. bookworm's amd64 one is the host's
-# own configuration; bookworm-backports, and bookworm for arm64, get a private sources list and
-# package lists in the cache.
-apt_options=()
-apt_sources=()
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-if [ "$arch" = arm64 ]; then
-  # -updates and -security too: bookworm's own lists only have the release's first 6.1 kernel.
-  apt_state="$cache/apt-bookworm-arm64" apt_what="bookworm for arm64" apt_lists="bookworm's arm64"
-  apt_sources=("deb [signed-by=$keyring] http://deb.debian.org/debian bookworm main"
-               "deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-updates main"
-               "deb [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main")
-elif [ "$series" = 6.12 ] || [[ "${FORKLINE_VM_KERNEL_PACKAGE:-}" == linux-image-6.12.* ]]; then
-  apt_state="$cache/apt-bookworm-backports" apt_what="bookworm-backports" apt_lists="bookworm-backports'"
-  apt_sources=("deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-backports main")
-fi
-if [ "${#apt_sources[@]}" -gt 0 ]; then
-  apt_options=(-o "Dir::Etc::SourceList=$apt_state/sources.list" -o "Dir::Etc::SourceParts=$apt_state/sources.list.d"
-               -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache" -o "APT::Sandbox::User=root")
-  # Only for these apt commands: the host's dpkg architectures stay as they are.
-  [ "$arch" = amd64 ] || apt_options+=(-o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
-fi
-lists_read=""
-private_lists() { # reads the private package lists afresh: only when a kernel must be found or downloaded
-  [ "${#apt_options[@]}" -gt 0 ] && [ -z "$lists_read" ] || return 0
-  command -v apt-get >/dev/null || die "apt-get is needed to read $apt_what"
+# Every bookworm suite that carries kernels: the release, its point updates, the security
+# archive (6.1 updates, and the 6.12 builds Debian 12 now ships there) and backports (6.12).
+apt_state="$cache/apt-bookworm-$arch" apt_what="bookworm ($arch)"
+apt_sources=("deb [signed-by=$keyring] http://deb.debian.org/debian bookworm main"
+             "deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-updates main"
+             "deb [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main"
+             "deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-backports main")
+apt_options=(-o "Dir::Etc::SourceList=$apt_state/sources.list" -o "Dir::Etc::SourceParts=$apt_state/sources.list.d"
+             -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache" -o "APT::Sandbox::User=root"
+             # Only for these apt commands: the host's dpkg architectures stay as they are.
+             -o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
+lists_max_age="${FORKLINE_VM_LISTS_MAX_AGE:-60}"
+[[ "$lists_max_age" =~ ^[0-9]+$ ]] || die "FORKLINE_VM_LISTS_MAX_AGE must be a number of minutes, not $lists_max_age"
+lists_stamp="$apt_state/lists-read" # touched after each successful read of the mirror
+lists_state="" # fresh, stale (the mirror could not be read) or none
+private_lists() { # makes sure the private package lists are usable; sets lists_state
+  [ -z "$lists_state" ] || return 0
+  command -v apt-get >/dev/null || { lists_state=none; return 0; }
   mkdir -p "$apt_state/lists/partial" "$apt_state/cache/archives/partial" "$apt_state/sources.list.d"
-  printf '%s\n' "${apt_sources[@]}" >"$apt_state/sources.list"
-  say "reading $apt_lists package lists into $apt_state"
-  apt-get "${apt_options[@]}" update -q >"$apt_state/update.log" 2>&1 ||
-    { cat "$apt_state/update.log" >&2; die "apt-get update of $apt_what failed"; }
-  lists_read=1
+  printf '%s\n' "${apt_sources[@]}" >"$apt_state/sources.list.new"
+  # Other sources than last time (an older script's) make the lists old, whatever their age.
+  cmp -s "$apt_state/sources.list.new" "$apt_state/sources.list" 2>/dev/null || rm -f "$lists_stamp"
+  mv -f "$apt_state/sources.list.new" "$apt_state/sources.list"
+  if [ -f "$lists_stamp" ] && [ -z "$(find "$lists_stamp" -mmin +"$lists_max_age" 2>/dev/null)" ]; then
+    lists_state=fresh
+    return 0
+  fi
+  say "reading $apt_what package lists from deb.debian.org into $apt_state"
+  if apt-get "${apt_options[@]}" update -q >"$apt_state/update.log" 2>&1 &&
+     ! grep -q '^\(W\|E\): \(Failed to fetch\|Some index files failed\)' "$apt_state/update.log"; then
+    touch "$lists_stamp"
+    lists_state=fresh
+  elif [ -f "$lists_stamp" ]; then
+    say "WARNING: the mirror could not be read (see $apt_state/update.log): using the package lists read on $(date -u -r "$lists_stamp" +%FT%TZ); the mirror may serve a newer kernel"
+    lists_state=stale
+  else
+    say "WARNING: the mirror could not be read (see $apt_state/update.log), and no package lists were read before"
+    lists_state=none
+  fi
+}
+# package_field PACKAGE FIELD: a field of the package's entry in the private lists (the candidate's)
+package_field() {
+  apt-cache "${apt_options[@]}" show --no-all-versions "$1" 2>/dev/null | sed -n "s/^$2: //p" | head -n 1
 }
 package="${FORKLINE_VM_KERNEL_PACKAGE:-}"
 version=""
 if [ -n "$package" ]; then
   version="$(sed -E 's/^linux-image-//; s/-unsigned$//' <<<"$package")"
-elif ! version="$(pick_cached)"; then
-  command -v apt-cache >/dev/null || die "no cached $series kernel in $cache and no apt-cache to find one"
+else
   private_lists
-  # The newest plain kernel of the series (not cloud, rt or dbg), signed or unsigned: the image is the same.
-  package="$(apt-cache "${apt_options[@]}" search --names-only "$package_regex" 2>/dev/null |
-    awk '{print $1}' | sort -V | tail -n 1)"
-  [ -n "$package" ] || die "apt-cache knows no $series linux-image package matching $package_regex (try 'apt-get update' as root)"
-  version="$(sed -E 's/^linux-image-//; s/-unsigned$//' <<<"$package")"
+  if [ "$lists_state" != none ]; then
+    # The newest plain kernel of the series (not cloud, rt or dbg); the signed package where
+    # there is one (the unsigned image is the same kernel).
+    candidates="$(apt-cache "${apt_options[@]}" search --names-only "$package_regex" 2>/dev/null | awk '{print $1}')"
+    newest="$(sed -E 's/-unsigned$//' <<<"$candidates" | sort -uV | tail -n 1)"
+    [ -n "$newest" ] || die "the mirror's bookworm suites hold no $series linux-image package matching $package_regex"
+    if grep -qx -- "$newest" <<<"$candidates"; then package="$newest"; else package="$newest-unsigned"; fi
+    version="$(sed -E 's/^linux-image-//' <<<"$newest")"
+  elif version="$(pick_cached)"; then
+    say "WARNING: using the newest cached $series kernel, $version, without knowing what the mirror serves today"
+    package="$(cat "$kroot/$version/package")"
+  else
+    die "no $series kernel is cached in $kroot, and the mirror could not be read to find one"
+  fi
 fi
 kdir="$kroot/$version"
 if ! complete "$kdir"; then
-  [ -n "$package" ] || package="linux-image-$version"
   command -v apt-get >/dev/null || die "apt-get is needed to download $package"
   private_lists
-  say "downloading $package into $kdir"
+  [ "$lists_state" != none ] || not_served "$package is not cached in $kroot, and the mirror could not be read to download it"
+  debian_version="$(package_field "$package" Version)"
+  [ -n "$debian_version" ] || not_served "$package is not cached in $kroot, and the mirror's bookworm suites ($arch) do not serve it today"
+  say "downloading $package $debian_version into $kdir"
   mkdir -p "$kroot"
   work="$(mktemp -d "$cache/.download.XXXXXX")"
   trap 'rm -rf "$work"' EXIT
-  (cd "$work" && apt-get "${apt_options[@]}" download -q "$package" >download.log 2>&1) ||
+  # apt-get download checks the file against the SHA256 of the signed index it was listed in.
+  (cd "$work" && apt-get "${apt_options[@]}" download -q "$package=$debian_version" >download.log 2>&1) ||
     { cat "$work/download.log" >&2; die "apt-get download $package failed"; }
   deb="$(ls "$work"/*.deb)"
+  # Where the build came from, kept beside it and printed at every use (the test output shows it).
+  suite="$(apt-cache "${apt_options[@]}" madison "$package" 2>/dev/null |
+    awk -F'|' -v v="$debian_version" '{gsub(/ /, "", $2)} $2 == v {sub(/^ +/, "", $3); sub(/ Packages$/, "", $3); print $3; exit}')"
+  mkdir -p "$work/ready"
+  {
+    echo "package=$package"
+    echo "debian_version=$debian_version"
+    echo "from=${suite:-unknown}"
+    echo "sha256=$(sha256sum <"$deb" | cut -d' ' -f1)"
+    echo "fetched=$(date -u +%FT%TZ)"
+  } >"$work/ready/inputs.new"
   dpkg -x "$deb" "$work/root"
   image="$work/root/boot/vmlinuz-$version"
   [ -f "$image" ] || die "$deb has no boot/vmlinuz-$version"
@@ -255,6 +290,7 @@ if ! complete "$kdir"; then
     done
   fi
   echo "$package" >"$work/ready/package"
+  mv "$work/ready/inputs.new" "$work/ready/inputs"
   touch "$work/ready/.complete"
   rm -rf "$kdir"
   mv "$work/ready" "$kdir"
@@ -320,7 +356,29 @@ fi
 # ours. Using an image touches it; one unused for a day is stale, and only those are removed.
 touch "$initramfs"
 find "$kdir" -maxdepth 1 -name 'initramfs-*.cpio.gz' ! -name "initramfs-$digest.cpio.gz" -mmin +1440 -delete
+find "$kdir" -maxdepth 1 -name 'initramfs-*.inputs' ! -name "initramfs-$digest.inputs" -mmin +1440 -delete
+# Kernels: the same rule over a longer time, so that a pinned build in use is never removed while
+# a build the mirror no longer names does not stay for ever.
+touch "$kdir/.complete"
+find "$kroot" -mindepth 2 -maxdepth 2 -name .complete -mtime +30 -printf '%h\n' | while read -r old; do
+  [ "$old" = "$kdir" ] || rm -rf "$old"
+done
+
+# What this boot is made of, beside the image, and in full on stderr (the test output shows it).
+if [ "$arch" = amd64 ]; then
+  {
+    echo "kernel=$(grep -h '^package=\|^debian_version=' "$kdir/inputs" | cut -d= -f2 | paste -sd' ')"
+    echo "busybox-static=$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || echo unknown) sha256=$(sha256sum </bin/busybox | cut -d' ' -f1)"
+    echo "init=sha256:$(sha256sum <"$here/init" | cut -d' ' -f1)"
+    echo "modules=$(paste -sd' ' "$kdir/modules/order")"
+  } >"$kdir/initramfs-$digest.inputs"
+fi
+say "kernel $(paste -sd' ' "$kdir/inputs")"
+say "$qemu $("$qemu" --version | head -n 1 | sed 's/^QEMU emulator version //')"
 
 echo "kernel=$kdir/vmlinuz"
 echo "initramfs=$initramfs"
 echo "version=$version"
+echo "package=$(cat "$kdir/package")"
+echo "debian_version=$(sed -n 's/^debian_version=//p' "$kdir/inputs")"
+echo "inputs=$kdir/inputs"

@@ -33,41 +33,72 @@ work="$(cd "$work" && pwd)"
 cache="${FORKLINE_HARNESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-harness}"
 flags=(-std=gnu11 -Wall -Wextra -Werror -Wshadow -O1 -g -I"$repo/native/src/main/c")
 
-# A sysroot of Debian 11's C library, kept in the cache once complete.
+# A sysroot of Debian 11's C library: libc6, libc6-dev and linux-libc-dev as the mirror serves
+# them today (bullseye and bullseye-security, read into a private apt state at most once an hour,
+# FORKLINE_HARNESS_LISTS_MAX_AGE minutes), kept in the cache under the versions it was made of,
+# so that a newer build is fetched and tested, and never mixed with an older one. Its inputs
+# (versions and digests of the three packages) are in its directory's inputs file and printed.
 bullseye_sysroot() {
-  local root="$cache/glibc-2.31/root"
-  if [ ! -f "$cache/glibc-2.31/.complete" ]; then
-    command -v apt-get >/dev/null || die "apt-get is needed to fetch Debian 11's glibc"
-    local state="$cache/apt-bullseye" stage
-    mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/sources.list.d"
-    {
-      echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main"
-      echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bullseye-security main"
-    } >"$state/sources.list"
-    : >"$state/status" # an empty dpkg status: the host's installed libc6 must not be the candidate
-    local apt=(-o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/sources.list.d"
-               -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
-               -o "APT::Sandbox::User=root" -o "APT::Architecture=amd64" -o "APT::Architectures=amd64")
-    say "fetching Debian 11's libc6, libc6-dev and linux-libc-dev into $cache/glibc-2.31"
-    apt-get "${apt[@]}" update -q >"$state/update.log" 2>&1 || { cat "$state/update.log" >&2; die "apt-get update of bullseye failed"; }
+  local state="$cache/apt-bullseye" stage versions key dir
+  local max_age="${FORKLINE_HARNESS_LISTS_MAX_AGE:-60}"
+  command -v apt-get >/dev/null || die "apt-get is needed to fetch Debian 11's glibc"
+  mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/sources.list.d"
+  {
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bullseye-security main"
+  } >"$state/sources.list"
+  : >"$state/status" # an empty dpkg status: the host's installed libc6 must not be the candidate
+  local apt=(-o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/sources.list.d"
+             -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
+             -o "APT::Sandbox::User=root" -o "APT::Architecture=amd64" -o "APT::Architectures=amd64")
+  if [ ! -f "$state/lists-read" ] || [ -n "$(find "$state/lists-read" -mmin +"$max_age")" ]; then
+    if apt-get "${apt[@]}" update -q >"$state/update.log" 2>&1; then
+      touch "$state/lists-read"
+    elif [ -f "$state/lists-read" ]; then
+      say "WARNING: the mirror could not be read (see $state/update.log): using bullseye's lists as read on $(date -u -r "$state/lists-read" +%FT%TZ)"
+    else
+      cat "$state/update.log" >&2
+      die "apt-get update of bullseye failed"
+    fi
+  fi
+  versions=""
+  for p in libc6 libc6-dev linux-libc-dev; do
+    versions+="$p=$(apt-cache "${apt[@]}" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1) "
+  done
+  case "$versions" in *"= "*) die "bullseye's lists do not name all of libc6, libc6-dev and linux-libc-dev: $versions" ;; esac
+  key="$(printf '%s' "$versions" | sha256sum | cut -c1-12)"
+  dir="$cache/glibc-2.31/$key"
+  rm -rf "$cache/glibc-2.31/root" "$cache/glibc-2.31/.complete" # the layout before sysroots were keyed
+  if [ ! -f "$dir/.complete" ]; then
+    say "fetching Debian 11's ${versions% } into $dir"
     stage="$(mktemp -d "$cache/.glibc-2.31.XXXXXX")"
-    (cd "$stage" && apt-get "${apt[@]}" download -q libc6 libc6-dev linux-libc-dev >download.log 2>&1) ||
+    (cd "$stage" && apt-get "${apt[@]}" download -q ${versions% } >download.log 2>&1) ||
       { cat "$stage/download.log" >&2; rm -rf "$stage"; die "apt-get download of bullseye's glibc failed"; }
+    {
+      echo "from=http://deb.debian.org/debian bullseye, bullseye-security"
+      for deb in "$stage"/*.deb; do echo "$(dpkg-deb -f "$deb" Package)=$(dpkg-deb -f "$deb" Version) sha256=$(sha256sum <"$deb" | cut -d' ' -f1)"; done
+      echo "fetched=$(date -u +%FT%TZ)"
+    } >"$stage/inputs"
     for deb in "$stage"/*.deb; do dpkg -x "$deb" "$stage/root"; done
     # The packages' symlinks are absolute (/lib/x86_64-linux-gnu/...): point them into the sysroot.
     find "$stage/root" -type l -lname '/*' | while read -r link; do
-      ln -sfn "$root$(readlink "$link")" "$link"
+      ln -sfn "$dir/root$(readlink "$link")" "$link"
     done
-    rm -rf "$cache/glibc-2.31"
-    mkdir -p "$cache/glibc-2.31"
-    mv "$stage/root" "$root"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    mv "$stage/root" "$dir/root"
+    mv "$stage/inputs" "$dir/inputs"
     rm -rf "$stage"
     # The links were made for the final place; now they resolve.
-    [ -x "$root/lib64/ld-linux-x86-64.so.2" ] || die "the bullseye sysroot has no loader at lib64/ld-linux-x86-64.so.2"
-    touch "$cache/glibc-2.31/.complete"
+    [ -x "$dir/root/lib64/ld-linux-x86-64.so.2" ] || die "the bullseye sysroot has no loader at lib64/ld-linux-x86-64.so.2"
+    touch "$dir/.complete"
   fi
-  echo "$root"
+  say "glibc-2.31 sysroot: $(paste -sd';' "$dir/inputs")"
+  echo "$dir/root"
 }
+
+# What the harness is built with, in the test output every run.
+say "toolchains: $("$repo/scripts/toolchains.sh" --versions harness | paste -sd';'); host libc6 $(dpkg-query -W -f='${Version}' libc6 2>/dev/null || echo unknown)"
 
 case "$kind" in
   glibc|musl|glibc-2.31)

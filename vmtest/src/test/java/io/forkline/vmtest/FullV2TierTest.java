@@ -44,14 +44,15 @@ class FullV2TierTest {
     // (prepare.sh 10 minutes, the quiet-file wait 10 minutes, the VM forkline.vm.timeout).
     @Timeout(value = 2, unit = TimeUnit.HOURS)
     Stream<DynamicNode> testsInAFullCgroupV2Vm() throws Exception {
-        return boot(required("forkline.vm.kernel"), required("forkline.vm.tests"), Path.of(required("forkline.vm.dir")), 2, "[vm]");
+        return boot(VmRun.Kernel.newest(required("forkline.vm.kernel")), required("forkline.vm.tests"), Path.of(required("forkline.vm.dir")),
+                2, "[vm]", List.of());
     }
 
     /**
-     * A second, short boot with another kernel, for the tests whose behaviour depends on it: the
-     * per-fd reset of memory.peak that pooled groups use is Linux 6.12's, so on the main tier's
-     * 6.1 they can only check that a reused group reports no peak. Off when
-     * {@code forkline.vm.extra.kernel} is empty.
+     * A second, short boot with the newest build of another series, for the tests whose
+     * behaviour depends on the kernel: the per-fd reset of memory.peak that pooled groups use is
+     * Linux 6.12's, and whether a child born into a killed group is SIGKILLed differs between
+     * builds. Off when {@code forkline.vm.extra.kernel} is empty.
      */
     @TestFactory
     @Timeout(value = 2, unit = TimeUnit.HOURS)
@@ -67,8 +68,30 @@ class FullV2TierTest {
         // int3 Oops in set_next_task_fair, as a test's cpu.max flipped a static key (text_poke_bp)
         // while the other CPU ran that code. With one CPU nothing runs beside the patching, and
         // these tests need no second one.
-        return boot(kernel, required("forkline.vm.extra.tests"), Path.of(required("forkline.vm.dir")).resolve(kernel), 1,
-                "[vm " + kernel + "]");
+        return boot(VmRun.Kernel.newest(kernel), required("forkline.vm.extra.tests"), Path.of(required("forkline.vm.dir")).resolve(kernel),
+                1, "[vm " + kernel + "]", List.of());
+    }
+
+    /**
+     * The tests that depend on one behaviour ({@code forkline.vm.pinned.tests}) once more, on one
+     * exact, older build ({@code forkline.vm.pinned.kernel}) that behaves the other way from the
+     * newest build of its series: Debian's 6.12 builds SIGKILLed a child born into a killed
+     * group up to 6.12.113 and stopped at 6.12.115 (seen 2026-12-07), so this boot keeps the other
+     * behaviour tested on the same series. The guest is told what the build was pinned for
+     * ({@code forkline.vm.pinned.expect}, e.g. {@code birthAfterKill=KILLED}) and its probe must
+     * find it, so the pin cannot go stale unnoticed. When the mirror no longer serves the build
+     * and it is not cached, the boot is skipped and says so loudly: the mirror's archive, not this
+     * project, decides how long an old build stays.
+     */
+    @TestFactory
+    @Timeout(value = 2, unit = TimeUnit.HOURS)
+    Stream<DynamicNode> kernelDependentTestsOnAPinnedBuildThatBehavesTheOtherWay() throws Exception {
+        String pinned = System.getProperty("forkline.vm.pinned.kernel", "");
+        if (pinned.isBlank()) Assumptions.abort("no pinned kernel asked for (forkline.vm.pinned.kernel is empty)");
+        String expect = required("forkline.vm.pinned.expect");
+        String release = pinned.replaceFirst("^linux-image-", "").replaceFirst("-unsigned$", "");
+        return boot(new VmRun.Kernel(null, pinned), required("forkline.vm.pinned.tests"), Path.of(required("forkline.vm.dir")).resolve(release),
+                1, "[vm " + release + ", pinned for " + expect + "]", List.of("-Dforkline.vm.expect." + expect));
     }
 
     /**
@@ -76,7 +99,8 @@ class FullV2TierTest {
      * {@code tests} selectors in it with its console and reports under {@code runDir}, and
      * replays each in-VM test case as a dynamic test named {@code label CLASS > method()}.
      */
-    private static Stream<DynamicNode> boot(String kernel, String tests, Path runDir, int cpus, String label) throws Exception {
+    private static Stream<DynamicNode> boot(VmRun.Kernel kernel, String tests, Path runDir, int cpus, String label,
+            List<String> guestProperties) throws Exception {
         boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
         boolean skip = Boolean.getBoolean("forkline.vm.skip") || "skip".equals(System.getenv("FORKLINE_VM"));
         if (skip && ci) {
@@ -101,10 +125,11 @@ class FullV2TierTest {
         String deps = Files.readString(dir.resolve("classpath.txt")).strip();
         if (!deps.isEmpty()) classpath.addAll(Arrays.asList(deps.split(":")));
 
-        List<String> jvmArgs = List.of("--enable-native-access=ALL-UNNAMED", "-XX:NativeMemoryTracking=summary",
+        List<String> jvmArgs = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-XX:NativeMemoryTracking=summary",
                 // C1 only: under emulation the short tests are over before C2 would pay off.
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m", "-Djava.io.tmpdir=/tmp",
-                "-Dforkline.vm.guest=true");
+                "-Dforkline.vm.guest=true"));
+        jvmArgs.addAll(guestProperties);
         List<String> selectors = new ArrayList<>();
         for (String s : tests.split(",")) {
             String[] kind = s.strip().split(":", 2);
@@ -115,9 +140,18 @@ class FullV2TierTest {
             selectors.add("--select-" + kind[0] + "=" + kind[1]);
         }
 
-        VmRun.Result result = new VmRun(runDir, Path.of(required("forkline.vm.scripts")),
-                Duration.parse(required("forkline.vm.timeout")), kernel, cpus).run(classpath, jvmArgs, selectors);
-        System.out.println("forkline-vm: the VM (Linux " + kernel + ") ran "
+        VmRun.Result result;
+        try {
+            result = new VmRun(runDir, Path.of(required("forkline.vm.scripts")),
+                    Duration.parse(required("forkline.vm.timeout")), kernel, cpus).run(classpath, jvmArgs, selectors);
+        } catch (VmRun.KernelNotServedException e) {
+            String why = "the pinned kernel " + kernel.exactPackage() + " is neither cached nor served by the mirror today, "
+                    + "so the behaviour it was pinned for is NOT tested in this run: " + e.getMessage();
+            System.out.println("forkline-vm: WARNING: " + why);
+            Assumptions.abort(why);
+            throw e;
+        }
+        System.out.println("forkline-vm: the VM (" + result.image() + ") ran "
                 + result.wallTime().toMillis() + " ms (qemu " + result.exit().describe()
                 + ")" + (result.quietWait().toSeconds() < 1 ? "" : ", after waiting " + result.quietWait().toSeconds()
                 + " s for " + VmRun.QUIET_FILE) + "; console: " + result.console() + ", reports: " + result.out().resolve("reports"));
@@ -125,7 +159,7 @@ class FullV2TierTest {
         List<TestCase> cases = new ArrayList<>();
         for (Path report : result.reports()) cases.addAll(JUnitXml.read(report));
         List<DynamicNode> nodes = new ArrayList<>();
-        nodes.add(DynamicTest.dynamicTest("the VM (Linux " + kernel + ") booted and its JVM ran the tests to the end",
+        nodes.add(DynamicTest.dynamicTest("the VM (" + result.image() + ") booted and its JVM ran the tests to the end",
                 () -> checkRun(result, cases)));
         cases.stream().sorted(Comparator.comparing(TestCase::className).thenComparing(TestCase::name))
                 .map(c -> JUnitXml.replay(label, c)).forEach(nodes::add);

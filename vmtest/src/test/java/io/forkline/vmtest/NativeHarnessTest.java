@@ -57,6 +57,8 @@ class NativeHarnessTest {
                         .stdin(Stdio.readFrom(Path.of("/dev/null")))
                         .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(HOST_HARNESS_LIMIT)).waitFor();
             }
+            // What it was built with and against (toolchain and sysroot versions), every run.
+            exit.stderr().text().lines().forEach(System.out::println);
             Path report = work.resolve(kind + ".xml");
             List<TestCase> cases = Files.exists(report) ? JUnitXml.read(report) : List.of();
             List<DynamicNode> children = new ArrayList<>();
@@ -90,6 +92,7 @@ class NativeHarnessTest {
                     .stdin(Stdio.readFrom(Path.of("/dev/null")))
                     .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(HOST_HARNESS_LIMIT)).waitFor();
             if (!built.success()) fail("harness.sh aarch64 " + built.describe() + ":\n" + built.stderr().text());
+            built.stderr().text().lines().forEach(System.out::println);
         }
         Path console = work.resolve("console.log");
         long start = System.nanoTime();

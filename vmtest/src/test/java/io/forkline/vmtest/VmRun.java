@@ -33,6 +33,8 @@ final class VmRun {
      */
     static final Duration QUIET_LIMIT = Duration.ofMinutes(10);
     private static final Duration PREPARE_LIMIT = Duration.ofMinutes(10);
+    /** prepare.sh's exit status when the exact kernel build asked for is neither cached nor served. */
+    private static final int NOT_SERVED = 3;
     /** Each in-VM test method's limit, in JUnit's format. */
     private static final String TEST_TIMEOUT = "3m";
     /** In the output share: {@link GuestProgress}'s log of each in-VM test's start and end. */
@@ -41,31 +43,80 @@ final class VmRun {
     private final Path dir;
     private final Path scripts;
     private final Duration limit;
-    private final String kernelSeries;
+    private final Kernel kernel;
     private final int cpus;
 
     /**
-     * @param kernelSeries the guest kernel's series, as prepare.sh's FORKLINE_VM_KERNEL takes it: 6.1 or 6.12
+     * @param kernel the guest kernel: a series (the newest build the mirror serves) or one exact build
      * @param cpus the guest's CPUs
      */
-    VmRun(Path dir, Path scripts, Duration limit, String kernelSeries, int cpus) {
+    VmRun(Path dir, Path scripts, Duration limit, Kernel kernel, int cpus) {
         this.dir = dir;
         this.scripts = scripts;
         this.limit = limit;
-        this.kernelSeries = kernelSeries;
+        this.kernel = kernel;
         this.cpus = cpus;
+    }
+
+    /**
+     * Which guest kernel to boot.
+     *
+     * @param series as prepare.sh's FORKLINE_VM_KERNEL takes it: 6.1 or 6.12
+     * @param exactPackage one exact build (FORKLINE_VM_KERNEL_PACKAGE, a linux-image package), or
+     *     null for the newest build of the series that the mirror serves today
+     */
+    record Kernel(String series, String exactPackage) {
+        static Kernel newest(String series) {
+            return new Kernel(series, null);
+        }
+    }
+
+    /** The exact kernel build asked for is not in the cache, and the mirror does not serve it (any more). */
+    static final class KernelNotServedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        KernelNotServedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What prepare.sh chose and made, from its {@code key=value} lines.
+     *
+     * @param packageName the kernel's linux-image package
+     * @param debianVersion its Debian version
+     * @param release the kernel's release (uname -r in the guest)
+     */
+    record Prepared(String packageName, String debianVersion, String release) {
+        static Prepared parse(String lines) {
+            java.util.Map<String, String> values = new java.util.HashMap<>();
+            lines.lines().forEach(l -> {
+                int eq = l.indexOf('=');
+                if (eq > 0) values.put(l.substring(0, eq), l.substring(eq + 1));
+            });
+            for (String key : List.of("package", "debian_version", "version")) {
+                if (!values.containsKey(key)) throw new IllegalStateException("prepare.sh printed no " + key + "=: " + lines);
+            }
+            return new Prepared(values.get("package"), values.get("debian_version"), values.get("version"));
+        }
+
+        @Override
+        public String toString() {
+            return packageName + " " + debianVersion;
+        }
     }
 
     /**
      * What one boot left behind.
      *
+     * @param image the kernel build that was booted
      * @param exit how qemu ended
      * @param wallTime from qemu's start to its end
      * @param quietWait how long the run waited for {@link #QUIET_FILE} to go
      * @param console the serial console's log
      * @param out the output share: reports/, progress.log, exit-status, init-error
      */
-    record Result(Exit exit, Duration wallTime, Duration quietWait, Path console, Path out) {
+    record Result(Prepared image, Exit exit, Duration wallTime, Duration quietWait, Path console, Path out) {
         /** @return which in-VM tests ended and which were running when the log stopped */
         GuestProgress.Summary progress() throws IOException {
             return GuestProgress.read(out.resolve(PROGRESS_LOG));
@@ -141,22 +192,31 @@ final class VmRun {
         Duration quietWait = waitForQuiet();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         try (Launcher launcher = Launcher.create()) {
-            Exit prepared = launcher.spawn(Command.of(scripts.resolve("prepare.sh").toString())
-                    .env("FORKLINE_VM_KERNEL", kernelSeries)
-                    .stdin(Stdio.readFrom(Path.of("/dev/null")))
+            Command prepare = Command.of(scripts.resolve("prepare.sh").toString());
+            prepare = kernel.exactPackage() != null ? prepare.env("FORKLINE_VM_KERNEL_PACKAGE", kernel.exactPackage())
+                    : prepare.env("FORKLINE_VM_KERNEL", kernel.series());
+            Exit prepared = launcher.spawn(prepare.stdin(Stdio.readFrom(Path.of("/dev/null")))
                     .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(PREPARE_LIMIT)).waitFor();
+            if (prepared.exitCode() == NOT_SERVED && kernel.exactPackage() != null) {
+                throw new KernelNotServedException(prepared.stderr().text().strip());
+            }
             if (!prepared.success()) {
                 throw new IOException("scripts/vm/prepare.sh " + prepared.describe() + ":\n" + prepared.stderr().text());
             }
+            // What the boot is made of (the kernel package, its Debian version, where it came
+            // from and its digest; qemu's version): in the test output, every run.
+            prepared.stderr().text().lines().forEach(System.out::println);
+            Prepared image = Prepared.parse(prepared.stdout().text());
             long start = System.nanoTime();
             Exit exit = launcher.spawn(Command.of(scripts.resolve("boot.sh").toString(), "--out", out.toString(),
                             "--java", java, "--mem", "2G", "--smp", Integer.toString(cpus))
-                    .env("FORKLINE_VM_KERNEL", kernelSeries)
+                    // The very build prepare.sh chose: boot.sh prepares again, and must not pick another.
+                    .env("FORKLINE_VM_KERNEL_PACKAGE", image.packageName())
                     // qemu reads the serial console's input from stdin: give it none, never Surefire's channel.
                     .stdin(Stdio.readFrom(Path.of("/dev/null")))
                     .stdout(Stdio.writeTo(console)).stderr(Stdio.mergeIntoStdout())
                     .timeout(limit).killGrace(Duration.ofSeconds(5))).waitFor();
-            return new Result(exit, Duration.ofNanos(System.nanoTime() - start), quietWait, console, out);
+            return new Result(image, exit, Duration.ofNanos(System.nanoTime() - start), quietWait, console, out);
         }
     }
 
@@ -177,6 +237,7 @@ final class VmRun {
             if (!prepared.success()) {
                 throw new IOException("FORKLINE_VM_ARCH=arm64 scripts/vm/prepare.sh " + prepared.describe() + ":\n" + prepared.stderr().text());
             }
+            prepared.stderr().text().lines().forEach(System.out::println); // the kernel build and qemu, every run
             return launcher.spawn(Command.of(scripts.resolve("boot.sh").toString(), "--arch", "arm64", "--payload", payload.toString())
                     .stdin(Stdio.readFrom(Path.of("/dev/null")))
                     .stdout(Stdio.writeTo(console)).stderr(Stdio.mergeIntoStdout())
