@@ -78,7 +78,7 @@ public final class ForkLockExperiment implements Experiment {
     static final double MIN_GAIN = 1.25;
 
     static final String GO_PART = "Go 1.19's ForkLock";
-    static final String GO_NEEDS = "golang-1.19 (scripts/setup.sh)";
+    static final String GO_NEEDS = "golang-1.19 (scripts/toolchains.sh lab)";
     /** Debian's golang-1.19 puts its toolchain here; it is not on the PATH. */
     static final Path DEBIAN_GO_1_19 = Path.of("/usr/lib/go-1.19/bin/go");
     static final Duration GO_BUILD_TIMEOUT = Duration.ofMinutes(3);

@@ -174,7 +174,7 @@ public final class ParentSizeExperiment implements Experiment {
             }
             Optional<Path> straceBinary = strace.get();
             if (straceBinary.isEmpty()) {
-                out.skip("the trace of glibc's posix_spawn", "strace (scripts/setup.sh)");
+                out.skip("the trace of glibc's posix_spawn", "strace (scripts/toolchains.sh lab)");
             } else {
                 trace = tracePosixSpawn(tool, straceBinary.get(), context.workDirectory());
             }

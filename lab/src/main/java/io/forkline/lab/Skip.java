@@ -5,7 +5,7 @@ package io.forkline.lab;
  * tables and the report, never a crash.
  *
  * @param what the part ("Go 1.19's ForkLock")
- * @param needs what was missing ("golang-1.19 (scripts/setup.sh)")
+ * @param needs what was missing ("golang-1.19 (scripts/toolchains.sh lab)")
  */
 public record Skip(String what, String needs) {
     /** @return the line printed for it */

@@ -135,7 +135,7 @@ class ForkLockExperimentTest {
 
         assertThatThrownBy(() -> experiment.measureGo(LabContexts.smoke(work), 1))
                 .isInstanceOf(SkippedException.class)
-                .extracting(e -> ((SkippedException) e).needs()).isEqualTo("golang-1.19 (scripts/setup.sh)");
+                .extracting(e -> ((SkippedException) e).needs()).isEqualTo("golang-1.19 (scripts/toolchains.sh lab)");
     }
 
     @Test
@@ -160,7 +160,7 @@ class ForkLockExperimentTest {
 
         ExperimentResult result = new ForkLockExperiment(Optional::empty).run(LabContexts.smoke(work, progress));
 
-        assertThat(result.skips()).containsExactly(new Skip("Go 1.19's ForkLock", "golang-1.19 (scripts/setup.sh)"));
+        assertThat(result.skips()).containsExactly(new Skip("Go 1.19's ForkLock", "golang-1.19 (scripts/toolchains.sh lab)"));
         assertMeasuredEveryVariant(result, false);
         assertThat(progress.steps()).isNotEmpty().allSatisfy(step -> assertThat(step.done()).isBetween(0L, step.total()));
         assertThat(progress.steps().getLast().done()).isEqualTo(progress.steps().getLast().total());

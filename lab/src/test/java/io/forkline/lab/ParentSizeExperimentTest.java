@@ -78,7 +78,7 @@ class ParentSizeExperimentTest {
         HostFacts small = new HostFacts(real.kernel(), real.libc(), real.distribution(), real.architecture(), real.cgroupLayout(), real.v2Mount(),
                 real.favordynmods(), real.v1Controllers(), real.cores(), real.memoryTotalBytes(), 512L << 20, real.jdk());
         ExperimentResult r = new ParentSizeExperiment(Optional::empty).run(new LabContext(Scale.SMOKE, small, work, LabContexts.CGROUP_TREE, LabListener.NONE));
-        assertThat(r.skips()).extracting(Skip::needs).contains("strace (scripts/setup.sh)").anyMatch(n -> n.contains("GiB of free memory"));
+        assertThat(r.skips()).extracting(Skip::needs).contains("strace (scripts/toolchains.sh lab)").anyMatch(n -> n.contains("GiB of free memory"));
         assertThat(r.skips()).extracting(Skip::what).contains("the 16 MB parent", "the 64 MB parent");
         assertThat(r.findings()).allMatch(f -> f.verdict() == Verdict.NOT_APPLICABLE);
     }
