@@ -227,6 +227,11 @@ public final class CgroupBurstExperiment implements Experiment {
         return List.of(mkdir, pool);
     }
 
+    /** The chart's legend entry for one way of getting groups of one kind. */
+    static String seriesName(Mode mode, Groups groups) {
+        return (mode == Mode.MKDIR ? "mkdir" : "CgroupPool") + ", " + groups.words;
+    }
+
     private static Chart chart(Map<Groups, Map<Mode, Result>> results) {
         List<String> stats = List.of("p50", "p99", "max");
         List<Chart.Series> series = new ArrayList<>();
@@ -234,7 +239,7 @@ public final class CgroupBurstExperiment implements Experiment {
             for (Mode mode : List.of(Mode.MKDIR, Mode.POOL)) {
                 List<Double> values = new ArrayList<>();
                 for (String stat : stats) values.add(stat(byGroups.getValue().get(mode), stat));
-                series.add(new Chart.Series((mode == Mode.MKDIR ? "mkdir" : "CgroupPool") + ", " + byGroups.getKey().words, values));
+                series.add(new Chart.Series(seriesName(mode, byGroups.getKey()), values));
             }
         }
         return new Chart("Time to get a fresh cgroup in a burst", "statistic", "ms", stats, series, true);

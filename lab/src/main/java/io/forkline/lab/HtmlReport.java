@@ -126,8 +126,9 @@ public final class HtmlReport {
 
     /** Draws a chart as SVG with XChart. Values that cannot be drawn (NaN, or not above 0 on a log axis) are left out. */
     static byte[] svg(Chart c) throws IOException {
-        CategoryChart chart = new CategoryChartBuilder().width(720).height(380).title(c.title()).xAxisTitle(c.categoryAxis())
-                .yAxisTitle(c.valueAxis()).build();
+        LegendPlan legend = LegendPlan.of(c.series().stream().map(Chart.Series::name).toList());
+        CategoryChart chart = new CategoryChartBuilder().width(CHART_WIDTH).height(CHART_HEIGHT + legend.extraHeight())
+                .title(c.title()).xAxisTitle(c.categoryAxis()).yAxisTitle(c.valueAxis()).build();
         org.knowm.xchart.style.CategoryStyler styler = chart.getStyler();
         styler.setYAxisLogarithmic(c.logarithmic());
         styler.setYAxisLogarithmicDecadeOnly(true); // a gridline per decade, not nine
@@ -135,10 +136,10 @@ public final class HtmlReport {
         styler.setPlotGridLinesColor(new Color(0xe3e6ec));
         styler.setAxisTickLabelsFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
         styler.setAxisTitleFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 13));
-        styler.setLegendFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
+        styler.setLegendFont(LEGEND_FONT);
         styler.setLegendBorderColor(Color.WHITE);
         styler.setLegendPosition(Styler.LegendPosition.OutsideS);
-        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setLegendLayout(legend.layout());
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setPlotBorderVisible(false);
         styler.setSeriesColors(PALETTE);
@@ -158,11 +159,70 @@ public final class HtmlReport {
             List<Double> values = new ArrayList<>();
             for (Double v : s.values()) values.add(v == null || v.isNaN() || (c.logarithmic() && v <= 0) ? null : v);
             if (values.stream().allMatch(v -> v == null)) continue;
-            chart.addSeries(s.name(), c.categories(), values);
+            chart.addSeries(legend.names().get(s.name()), c.categories(), values);
         }
         ByteArrayOutputStream svg = new ByteArrayOutputStream();
         VectorGraphicsEncoder.saveVectorGraphic(chart, svg, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
         return svg.toByteArray();
+    }
+
+    private static final int CHART_WIDTH = 720;
+    private static final int CHART_HEIGHT = 380;
+    private static final java.awt.Font LEGEND_FONT = new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12);
+    /**
+     * What a legend entry takes besides its text, and the legend besides its entries: XChart's
+     * series box, the gaps around it and the legend's padding (Legend_), with room to spare.
+     */
+    private static final int ENTRY_EXTRA = 44;
+    private static final int LEGEND_EXTRA = 40;
+
+    /**
+     * How a chart's legend fits its width. XChart lays a horizontal legend out in one row and
+     * never wraps it, so a row wider than the chart runs past its right edge, where the page's
+     * img element cuts it off. So the entries are measured first (the SVG draws text as outlines
+     * of this very font, so Java's measure is the drawing's): one row when they fit, else one
+     * entry per line, a name that is too wide even alone broken at spaces, and the chart made
+     * taller by what the extra lines take. HtmlReportTest checks the result as Chromium draws it.
+     *
+     * @param layout one row or one entry per line
+     * @param names each series' name as the legend shows it (with line breaks where needed)
+     * @param extraHeight what the legend takes beyond one row
+     */
+    record LegendPlan(Styler.LegendLayout layout, java.util.Map<String, String> names, int extraHeight) {
+        static LegendPlan of(List<String> series) {
+            var context = new java.awt.font.FontRenderContext(null, true, true);
+            double lineHeight = LEGEND_FONT.getLineMetrics("Mg", context).getHeight();
+            double row = LEGEND_EXTRA;
+            for (String name : series) row += LEGEND_FONT.getStringBounds(name, context).getWidth() + ENTRY_EXTRA;
+            java.util.Map<String, String> names = new java.util.LinkedHashMap<>();
+            if (row <= CHART_WIDTH) {
+                for (String name : series) names.put(name, name);
+                return new LegendPlan(Styler.LegendLayout.Horizontal, names, 0);
+            }
+            double room = CHART_WIDTH - LEGEND_EXTRA - ENTRY_EXTRA;
+            int lines = 0;
+            for (String name : series) {
+                StringBuilder shown = new StringBuilder();
+                StringBuilder line = new StringBuilder();
+                for (String word : name.split(" ")) {
+                    String longer = line.isEmpty() ? word : line + " " + word;
+                    if (!line.isEmpty() && LEGEND_FONT.getStringBounds(longer, context).getWidth() > room) {
+                        shown.append(line).append('\n');
+                        lines++;
+                        line.setLength(0);
+                        line.append(word);
+                    } else {
+                        line.setLength(0);
+                        line.append(longer);
+                    }
+                }
+                shown.append(line);
+                lines++;
+                names.put(name, shown.toString());
+            }
+            // Each further line: its text and the gap XChart leaves between entries.
+            return new LegendPlan(Styler.LegendLayout.Vertical, names, (int) Math.ceil((lines - 1) * (lineHeight + 6)));
+        }
     }
 
     private static String badge(Verdict v) {

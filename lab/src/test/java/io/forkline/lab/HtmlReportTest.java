@@ -67,21 +67,12 @@ class HtmlReportTest {
         assertThat(page.getElementsByTagName("section").getLength()).isEqualTo(4); // host, verdicts, E1, E4
     }
 
-    /** Where Chromium is installed (scripts/setup.sh), the page is also drawn by a browser, headless. */
+    /** The page as a browser draws it: not blank. */
     @Test
     void chromiumDrawsTheReport(@TempDir Path dir) throws Exception {
-        Path chromium = Path.of("/usr/bin/chromium");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium), "chromium is not installed (scripts/setup.sh)");
         Chart chart = new Chart("latency", "variant", "ms", List.of("x"), List.of(new Chart.Series("p99", List.of(1.5))), false);
         Path index = HtmlReport.write(new Lab.Run(HostFacts.read(), Scale.SMOKE, Instant.now(), List.of(result("E1", chart))), dir);
-        Path shot = dir.resolve("shot.png");
-        Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--user-data-dir=" + dir.resolve("profile"), "--window-size=1200,1600", "--screenshot=" + shot, index.toUri().toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
-        boolean ended = p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS);
-        if (!ended) p.destroyForcibly().waitFor();
-        assertThat(ended).as("chromium ended").isTrue();
-        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(shot.toFile());
+        java.awt.image.BufferedImage image = Chromium.screenshot(index, 1200, 1600, dir);
         assertThat(image.getWidth()).isEqualTo(1200);
         // Not a blank page: the page's dark title ink shows up among its pixels.
         boolean ink = false;
@@ -89,5 +80,61 @@ class HtmlReportTest {
             for (int x = 0; x < 600 && !ink; x++) ink = (image.getRGB(x, y) & 0xff) < 0x40;
         }
         assertThat(ink).as("the screenshot shows text").isTrue();
+    }
+
+    /**
+     * Every legend fits inside its chart as Chromium draws it. Each chart's SVG is put in a page
+     * as it is, inline, at a known place, with its overflow visible: whatever the drawing puts
+     * outside its own width and height (a legend running past the right edge, which an img
+     * element would cut off) is then ink outside that box, and the test finds it. The charts are
+     * those of the experiments with the longest legends, under their real series names (E2's
+     * cases, E4's ways of getting a group), and one chart of a single very long name.
+     */
+    @Test
+    void everyLegendFitsInsideItsChartAsChromiumDrawsIt(@TempDir Path dir) throws Exception {
+        List<String> stats = List.of("p50", "p99", "max");
+        List<Chart.Series> e2 = Arrays.stream(MigrationExperiment.Case.values())
+                .map(c -> new Chart.Series(c.words, List.of(0.06, 0.5, 8.0))).toList();
+        List<Chart.Series> e4 = new java.util.ArrayList<>();
+        for (CgroupBurstExperiment.Groups groups : CgroupBurstExperiment.Groups.values()) {
+            for (CgroupStarts.Mode mode : List.of(CgroupStarts.Mode.MKDIR, CgroupStarts.Mode.POOL)) {
+                e4.add(new Chart.Series(CgroupBurstExperiment.seriesName(mode, groups), List.of(0.05, 30.0, 190.0)));
+            }
+        }
+        List<Chart> charts = List.of(
+                new Chart("E2", "statistic", "ms", stats, e2, true),
+                new Chart("E4", "statistic", "ms", stats, e4, true),
+                new Chart("one long name", "statistic", "ms", stats, List.of(new Chart.Series(
+                        "a series whose name alone is wider than the chart it belongs to, as a person might write one "
+                                + "when the legend is the only place that says what the bars are", List.of(1.0, 2.0, 3.0))), false));
+        int margin = 100;
+        for (Chart chart : charts) {
+            String svg = new String(HtmlReport.svg(chart), StandardCharsets.UTF_8);
+            var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            var root = factory.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
+            int width = (int) Math.ceil(Double.parseDouble(root.getAttribute("width").replace("px", "")));
+            int height = (int) Math.ceil(Double.parseDouble(root.getAttribute("height").replace("px", "")));
+            String inline = svg.substring(svg.indexOf("<svg"));
+            inline = "<svg style=\"overflow:visible;display:block\"" + inline.substring(4);
+            Path page = dir.resolve(chart.title().replace(' ', '-') + ".html");
+            Files.writeString(page, "<!DOCTYPE html><html><body style=\"margin:0;background:#fff\"><div style=\"position:absolute;left:"
+                    + margin + "px;top:" + margin + "px;width:" + width + "px;height:" + height + "px\">" + inline + "</div></body></html>");
+            java.awt.image.BufferedImage shot = Chromium.screenshot(page, width + 2 * margin + 600, height + 2 * margin + 300, dir);
+            int outside = 0;
+            int rightmost = -1;
+            for (int y = 0; y < shot.getHeight(); y++) {
+                for (int x = 0; x < shot.getWidth(); x++) {
+                    boolean inBox = x >= margin && x < margin + width && y >= margin && y < margin + height;
+                    if (!inBox && (shot.getRGB(x, y) & 0xffffff) != 0xffffff) {
+                        outside++;
+                        rightmost = Math.max(rightmost, x);
+                    }
+                }
+            }
+            assertThat(outside).as("chart '%s' (%d x %d) draws %d pixels outside itself, the rightmost %d px past its right edge; "
+                    + "legend: %s", chart.title(), width, height, outside, rightmost - margin - width,
+                    chart.series().stream().map(Chart.Series::name).toList()).isZero();
+        }
     }
 }
