@@ -80,8 +80,8 @@ public final class CgroupBurstExperiment implements Experiment {
 
     @Override
     public Duration estimate(Scale scale) {
-        // About 1 ms per start and way here, in each kind of group, and half a second to set up.
-        return Duration.ofMillis(500L + rounds(scale) * 2L * 2L * containers(scale));
+        // About 3 ms per start and way here (2026-12-07), in each kind of group, and half a second to set up.
+        return Duration.ofMillis(500L + rounds(scale) * 2L * 2L * 3L * containers(scale));
     }
 
     @Override

@@ -120,12 +120,12 @@ public final class ForkLockExperiment implements Experiment {
 
     @Override
     public Duration estimate(Scale scale) {
-        // Measured on the 2-core machine: a round takes about 30 ms for each forkline variant and
-        // Go, 60 ms for ProcessBuilder; each variant has a warm-up round per pass; Go's build and
-        // the launcher's start add about 1.5 s.
+        // Measured on the 2-core machine (2026-12-07): a round takes about 90 ms for each forkline
+        // variant and Go, 180 ms for ProcessBuilder; each variant has a warm-up round per pass;
+        // Go's build and the launcher's start add about 5 s.
         int rounds = rounds(scale);
-        long perRoundMillis = 5 * 30 + 60 + 30;
-        return Duration.ofMillis(1_500 + (rounds + 2L) * perRoundMillis + (WARMUP_ROUNDS + 1L) * 30);
+        long perRoundMillis = 5 * 90 + 180 + 90;
+        return Duration.ofMillis(5_000 + (rounds + 2L) * perRoundMillis + (WARMUP_ROUNDS + 1L) * 90);
     }
 
     // ---- the variants ------------------------------------------------------------------------

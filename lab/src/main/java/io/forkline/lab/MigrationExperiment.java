@@ -124,8 +124,8 @@ public final class MigrationExperiment implements Experiment {
 
     @Override
     public Duration estimate(Scale scale) {
-        // Four cases of about 1000 spawns/s from one thread, and a second to set up.
-        return Duration.ofMillis(1000 + spawnsPerCase(scale) * 4L);
+        // Four cases of about 300 spawns/s from one thread (measured 2026-12-07), and a second to set up.
+        return Duration.ofMillis(1000 + spawnsPerCase(scale) * 4L * 10 / 3);
     }
 
     @Override

@@ -143,7 +143,7 @@ public final class ParentSizeExperiment implements Experiment {
         long ms = 0;
         for (int size : sizes(scale)) {
             ms += 5L * budget(scale).toMillis(); // the five engines' spawns
-            ms += 5L * size; // touching the memory, in three C parents and this JVM: about 1.2 ms per MB each, measured here
+            ms += 20L * size; // touching the memory, in three C parents and this JVM: about 4 ms per MB each, measured here (2026-12-07)
         }
         return Duration.ofMillis(ms + 2000); // the JVM engines' warm-up
     }
