@@ -24,7 +24,7 @@ import java.util.Set;
 /**
  * Installs the drop-in mode.
  *
- * <p>In order: decide whether this JVM is one the agent knows (Linux, a JDK 25, the JDK's launch
+ * <p>In order: decide whether this JVM is one the agent knows (a JDK 25, the JDK's launch
  * mechanism not chosen by the user); load the shim for JNI and take its fd slots while the fd
  * table is small; open java.lang to this module; define in java.lang a small bridge class that
  * holds a method handle to {@link ProcessImplBridge#forkAndExec}; then rewrite ProcessImpl, when
@@ -92,7 +92,6 @@ final class Agent {
         if (System.getProperty("jdk.lang.Process.launchMechanism") != null) {
             return "jdk.lang.Process.launchMechanism is set, so the JDK's own launcher is kept";
         }
-        if (!System.getProperty("os.name").equals("Linux")) return "not Linux but " + System.getProperty("os.name");
         int feature = Runtime.version().feature();
         if (feature != 25 && !setting.equals("force")) {
             return "JDK " + Runtime.version() + " is not one this agent was verified on (" + AgentStatus.VERIFIED_ON

@@ -43,6 +43,34 @@ class AgentControlTest {
         assertThat(result.stderr()).isEmpty();
     }
 
+    /**
+     * JAVA_TOOL_OPTIONS hands the agent to every JVM a build starts, old ones too: on this
+     * machine the default java is Debian's JDK 17. It must start, spawn with the JDK's own
+     * launcher, and hear why in one line. The program is a single source file that JDK 17
+     * compiles itself, since this module's classes are JDK 25's.
+     */
+    @Test
+    void anOlderJdkStartsUnderTheAgentUntouchedAndSaysWhyInOneLine() throws Exception {
+        Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        assumeThat(java17).as("Debian's openjdk-17-jdk-headless, the default java of this project's machines").isExecutable();
+        Path source = scratch.resolve("SpawnOnOldJdk.java");
+        Files.writeString(source, """
+                public class SpawnOnOldJdk {
+                    public static void main(String[] args) throws Exception {
+                        Process p = new ProcessBuilder("sh", "-c", "echo hello").start();
+                        System.out.print(new String(p.getInputStream().readAllBytes()));
+                        System.out.println("exit=" + p.waitFor());
+                        System.out.println("#agent status=" + System.getProperty("forkline.agent.status"));
+                    }
+                }
+                """);
+        AgentJvm.Result result = AgentJvm.runSource(java17, AgentJvm.agentOptions(), source, scratch);
+        assertThat(result.exit()).as(result.stderr()).isZero();
+        assertThat(result.stdout()).isEqualTo("hello\nexit=0\n#agent status=off: JDK 17 is older than the JDK 25 this agent serves\n");
+        assertThat(result.stderr().lines().toList()).containsExactly(
+                "forkline agent: off: JDK 17 is older than the JDK 25 this agent serves; the JDK's own process launcher is used");
+    }
+
     @Test
     void offWhenAskedAndWhenTheLaunchMechanismIsChosen() throws Exception {
         AgentJvm.Result off = run(withAgent("-Dforkline.agent=off"), SpawnOnce.class.getName());

@@ -54,6 +54,22 @@ final class AgentJvm {
         command.add(TEST_CLASSES.toString());
         command.add(mainClass);
         command.addAll(List.of(args));
+        return exec(command, environment, cwd);
+    }
+
+    /**
+     * Runs a single-file source program ({@code java File.java}, JEP 330) on another JVM, whose
+     * own compiler builds it, so that it runs where this module's class files do not load.
+     */
+    static Result runSource(Path java, List<String> jvmOptions, Path source, Path cwd) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(jvmOptions);
+        command.add(source.toString());
+        return exec(command, null, cwd);
+    }
+
+    private static Result exec(List<String> command, Map<String, String> environment, Path cwd) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile());
         if (environment != null) {
             builder.environment().clear();

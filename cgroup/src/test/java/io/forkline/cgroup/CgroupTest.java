@@ -303,7 +303,9 @@ class CgroupTest {
             assertThat(child.stderrNow()).containsIgnoringCase("fork");
             Stats.Pids pids = group.stats().pids();
             assertThat(pids.forkFailures()).isGreaterThan(0);
-            assertThat(pids.peak()).isEqualTo(5);
+            // pids.peak is newer than pids.max: asked of this kernel, not assumed.
+            boolean hasPeak = Files.exists(root.controller(Controller.PIDS).directory().resolve("job").resolve("pids.peak"));
+            assertThat(pids.peak()).as("pids.peak %s here", hasPeak ? "exists" : "does not exist").isEqualTo(hasPeak ? 5 : -1);
             assertThat(pids.current()).isEqualTo(4); // the sleeps that did start, now orphans in the group
             group.kill();
             assertThat(group.awaitEmpty(WAIT)).isTrue();
