@@ -266,14 +266,12 @@ public final class CgroupPool implements AutoCloseable {
          * A group that still holds processes is retired (destroy kills and removes it) rather
          * than cleaned: killing the stragglers one by one would race with their forks, and a
          * fresh group from the refill is cheaper and certain. So is a group that was ever killed,
-         * where this kernel SIGKILLs every child later born into it
-         * ({@link CgroupRoot#birthAfterKill()}, probed once); where it does not, an emptied
-         * killed group is cleaned and reused like any other.
+         * unless it can host the next job ({@link #killedButReusable}).
          */
         @Override
         public boolean recycle(Cgroup group) {
             try {
-                if (group.wasKilled() && root.birthAfterKill().behaviour() != BirthAfterKill.RUNS) return gaveUp();
+                if (group.wasKilled() && !killedButReusable(group)) return gaveUp();
                 var events = group.events();
                 if ("1".equals(events.get("populated"))) return gaveUp();
                 if ("1".equals(events.get("frozen")) && !group.thaw(releaseTimeout)) return gaveUp();
@@ -285,6 +283,18 @@ public final class CgroupPool implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return gaveUp();
             }
+        }
+
+        /**
+         * A killed group can host the next job where this kernel lets a child born into it run
+         * ({@link CgroupRoot#birthAfterKill()}, probed once), and once no hierarchy counts its
+         * killed tasks any more: on a hybrid host a killed task stays in v1 pids.current until it
+         * is reaped, and there it would count against the next job's pids.max.
+         */
+        private boolean killedButReusable(Cgroup group) throws CgroupException {
+            if (root.birthAfterKill().behaviour() != BirthAfterKill.RUNS) return false;
+            Stats.Pids pids = group.stats().pids();
+            return pids == null || pids.current() == 0;
         }
 
         private boolean gaveUp() {

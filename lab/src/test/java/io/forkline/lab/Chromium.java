@@ -19,6 +19,8 @@ final class Chromium {
     private static final Path BINARY = Path.of("/usr/bin/chromium");
     private static final Path INSTALLER = Path.of("..", "scripts", "toolchains.sh");
 
+    private static boolean versionSaid;
+
     private Chromium() {}
 
     /** @return the browser, installed now if need be; skips the test where it cannot be */
@@ -29,6 +31,13 @@ final class Chromium {
         }
         Assumptions.assumeTrue(Files.isExecutable(BINARY),
                 "chromium is not installed and could not be (run 'sudo scripts/toolchains.sh browser')");
+        if (!versionSaid && Files.isExecutable(INSTALLER)) {
+            versionSaid = true;
+            // Which browser drew what the tests looked at, in the test output.
+            Process versions = new ProcessBuilder(INSTALLER.toString(), "--versions", "browser").redirectErrorStream(true).start();
+            System.out.print(new String(versions.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            versions.waitFor();
+        }
         return BINARY;
     }
 
