@@ -22,7 +22,7 @@ final class AgentStart {
     static void start(String setting, Instrumentation instrumentation) {
         if (AgentStatus.active()) return; // attached again: ProcessImpl is rewritten already
         try {
-            Path jar = Path.of(Premain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(AgentStart.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Agent.install(instrumentation, jar, setting);
         } catch (Throwable t) {
             AgentStatus.off("the agent could not be installed: " + t, true);
