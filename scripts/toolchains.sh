@@ -13,6 +13,7 @@
 #   lab      golang-1.19 (seed 002's own program on the last Go whose ForkLock serializes forks,
 #            in /usr/lib/go-1.19) and strace (E5's trace of glibc's posix_spawn): `forkline lab`
 #   browser  chromium: the lab report's test looks at the page as a browser draws it
+#   jdks     debootstrap: the trixie root that holds the other JDKs the agent is tested on (scripts/jdks.sh)
 #   bench    parallel (GNU parallel) and hyperfine: `forkline bench parallel` and timing by hand
 #   all      every set above
 # Called by native/src/main/c/build.sh, the harness and VM scripts, the ./forkline script (lab),
@@ -22,7 +23,7 @@
 set -euo pipefail
 
 say() { echo "scripts/toolchains.sh: $*" >&2; }
-usage() { echo "usage: $0 [--versions] [build|harness|vm|arm64vm|lab|browser|bench|all]..." >&2; exit 2; }
+usage() { echo "usage: $0 [--versions] [build|harness|vm|arm64vm|lab|browser|jdks|bench|all]..." >&2; exit 2; }
 
 # What shows that a package is installed: a command on the PATH or a file.
 declare -A evidence=(
@@ -36,6 +37,7 @@ declare -A evidence=(
   [golang-1.19]=/usr/lib/go-1.19/bin/go
   [strace]=strace
   [chromium]=/usr/bin/chromium
+  [debootstrap]=debootstrap
   [parallel]=parallel
   [hyperfine]=hyperfine
 )
@@ -47,8 +49,9 @@ set_packages() {
     arm64vm) echo qemu-system-arm ;;
     lab) echo golang-1.19 strace ;;
     browser) echo chromium ;;
+    jdks) echo debootstrap ;;
     bench) echo parallel hyperfine ;;
-    all) for s in harness vm arm64vm lab browser bench; do set_packages "$s"; done ;;
+    all) for s in harness vm arm64vm lab browser jdks bench; do set_packages "$s"; done ;;
     *) usage ;;
   esac
 }

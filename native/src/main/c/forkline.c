@@ -508,12 +508,23 @@ static int child_main(void *arg)
             return child_fail(ctx, rc, FL_STEP_RLIMIT);
     }
     if (r->flags & FL_IGNORE_LIBC_SIGNALS) {
-        /* glibc's posix_spawn child sets its internal signals (SIGCANCEL 32, SIGSETXID 33) to
-         * SIG_IGN rather than SIG_DFL, and an ignored signal stays ignored across execve: every
-         * child the JDK starts through jspawnhelper has them ignored (SigIgn in /proc). */
+        /* glibc's posix_spawn child up to 2.37 sets its internal signals (SIGCANCEL 32,
+         * SIGSETXID 33) to SIG_IGN rather than SIG_DFL, and an ignored signal stays ignored across
+         * execve: every child the JDK starts through jspawnhelper there has them ignored (SigIgn
+         * in /proc). From 2.38 its clone3 path leaves them alone; the caller knows which. */
         struct kernel_sigaction ignore = {.handler = FL_SIG_IGN};
         raw_syscall4(__NR_rt_sigaction, 32, &ignore, 0, KERNEL_SIGSET_SIZE);
         raw_syscall4(__NR_rt_sigaction, 33, &ignore, 0, KERNEL_SIGSET_SIZE);
+    }
+    if (r->flags & FL_DEFAULT_PIPE_CHLD) {
+        /* An ignored disposition survives execve, so a native library that set SIGPIPE to
+         * SIG_IGN in the JVM would make every job deaf to a closed pipe (`yes | head` running on,
+         * writing EPIPE errors), and one that ignored SIGCHLD would have the kernel reap a job's
+         * own children at once, so that its wait() fails with ECHILD. Handlers are reset by CLONE_CLEAR_SIGHAND (or the legacy path) already; only
+         * SIG_IGN is left to undo, and SIG_DFL undoes either. */
+        struct kernel_sigaction dfl = {.handler = FL_SIG_DFL};
+        raw_syscall4(__NR_rt_sigaction, FL_SIGPIPE, &dfl, 0, KERNEL_SIGSET_SIZE);
+        raw_syscall4(__NR_rt_sigaction, FL_SIGCHLD, &dfl, 0, KERNEL_SIGSET_SIZE);
     }
     static const uint64_t no_signals = 0;
     const uint64_t *mask = (r->flags & FL_EMPTY_SIGMASK) ? &no_signals : &ctx->caller_mask;

@@ -43,6 +43,9 @@ enum fl_spawn_flags {
     FL_EMPTY_SIGMASK = 1 << 9,     /* exec with no signal blocked, not with the caller's mask */
     FL_IGNORE_LIBC_SIGNALS = 1 << 10, /* exec with glibc's internal signals 32 and 33 ignored: what
                                        * glibc's posix_spawn leaves, and so the JDK's children */
+    FL_DEFAULT_PIPE_CHLD = 1 << 11, /* exec with SIGPIPE and SIGCHLD at SIG_DFL, even where the caller
+                                     * ignores them: the JDK's children since JDK-8364611 (25.0.3),
+                                     * and forkline's own */
 };
 
 struct fl_spawn_request {

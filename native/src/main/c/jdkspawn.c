@@ -48,7 +48,8 @@
 #include "sys.h"
 
 /* The native methods of io.forkline.agent.NativeSpawn (what javac -h would declare). */
-JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address);
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address,
+                                                                jboolean leaves_signals_to_clone3, jboolean defaults_pipe_and_chld);
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     JNIEnv *env, jclass cls, jbyteArray prog, jbyteArray arg_block, jint argc, jbyteArray env_block, jint envc,
     jbyteArray dir, jintArray std_fds, jboolean redirect_error_stream, jintArray failure);
@@ -94,6 +95,14 @@ static uint32_t slots_taken; /* __atomic builtins */
 
 /* The JVM's PATH at start, for searches with an explicit environment (childproc.c's parentPathv). */
 static char *parent_path;
+/* Whether the JVM's C library leaves a posix_spawn child's signal dispositions to clone3
+ * (glibc 2.38 and later; told by Java, NativeSpawn.libcLeavesSignalsToClone3). Where it does not,
+ * or clone3 is refused and it falls back to clone, it sets its internal signals to SIG_IGN, and
+ * the JDK's children have them ignored: so do ours. */
+static int libc_leaves_signals_to_clone3;
+/* Whether the running JDK's child sets SIGPIPE and SIGCHLD back to SIG_DFL (JDK-8364611, 25.0.3;
+ * told by Java, NativeSpawn.jdkDefaultsPipeAndChld). */
+static int jdk_defaults_pipe_and_chld;
 
 static int take_slot(void)
 {
@@ -127,8 +136,11 @@ static void give_back_slot(int index)
  * it only answers. environ_address is &environ of the JVM's C library.
  * Returns whether clone3 is usable (fl_init), or -errno if not even the slots could be made.
  */
-JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address)
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address,
+                                                                jboolean leaves_signals_to_clone3, jboolean defaults_pipe_and_chld)
 {
+    __atomic_store_n(&libc_leaves_signals_to_clone3, leaves_signals_to_clone3 ? 1 : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&jdk_defaults_pipe_and_chld, defaults_pipe_and_chld ? 1 : 0, __ATOMIC_RELAXED);
     if (parent_path != NULL)
         return fl_init(environ_variable); /* attached a second time: the slots and the PATH are taken */
     if (environ_address == 0)
@@ -350,7 +362,11 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     request.cwd = cwd;
     request.fds = map;
     request.nfds = 3;
-    request.flags |= FL_EMPTY_SIGMASK | FL_IGNORE_LIBC_SIGNALS | FL_SHELL_FALLBACK;
+    request.flags |= FL_EMPTY_SIGMASK | FL_SHELL_FALLBACK;
+    if (!__atomic_load_n(&libc_leaves_signals_to_clone3, __ATOMIC_RELAXED) || fl_counter(FL_COUNTER_CLONE3_USABLE) == 0)
+        request.flags |= FL_IGNORE_LIBC_SIGNALS;
+    if (__atomic_load_n(&jdk_defaults_pipe_and_chld, __ATOMIC_RELAXED))
+        request.flags |= FL_DEFAULT_PIPE_CHLD;
     if (program[0] != '\0' && !has_slash(program)) {
         request.flags |= FL_SEARCH_PATH;
         if (envv != NULL) {

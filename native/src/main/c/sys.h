@@ -81,6 +81,7 @@ static inline long raw_syscall6(long n, long a, long b, long c, long d, long e, 
  * generic table aarch64 uses. (asm/signal.h is not included: its user-space half declares a
  * sigset_t and a struct sigaction of the old, pre-rt kind.) */
 #define FL_SIGKILL 9
+#define FL_SIGPIPE 13
 #define FL_SIGCHLD 17
 #define FL_SIGSTOP 19
 #define FL_SIG_SETMASK 2

@@ -60,7 +60,8 @@ final class Agent {
         try {
             clone3 = LibraryFile.open(resource -> inJar(agentJar, resource), (file, description) -> {
                 System.load(file.toString());
-                return NativeSpawn.init(FD_SLOTS, NativeSpawn.environAddress());
+                return NativeSpawn.init(FD_SLOTS, NativeSpawn.environAddress(), NativeSpawn.libcLeavesSignalsToClone3(),
+                        NativeSpawn.jdkDefaultsPipeAndChld(Runtime.version()));
             });
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             AgentStatus.off("cannot load libforkline.so from " + agentJar + ": " + e, true);

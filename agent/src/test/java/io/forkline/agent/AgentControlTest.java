@@ -43,16 +43,20 @@ class AgentControlTest {
         assertThat(result.stderr()).isEmpty();
     }
 
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> olderJdks() {
+        return java.util.stream.Stream.of(org.junit.jupiter.params.provider.Arguments.of(17), org.junit.jupiter.params.provider.Arguments.of(21));
+    }
+
     /**
      * JAVA_TOOL_OPTIONS hands the agent to every JVM a build starts, old ones too: on this
-     * machine the default java is Debian's JDK 17. It must start, spawn with the JDK's own
-     * launcher, and hear why in one line. The program is a single source file that JDK 17
-     * compiles itself, since this module's classes are JDK 25's.
+     * machine the default java is Debian's JDK 17, and Debian trixie's is 21. Each must start,
+     * spawn with the JDK's own launcher, and hear why in one line. The program is a single
+     * source file that the JDK compiles itself, since this module's classes are JDK 25's.
      */
-    @Test
-    void anOlderJdkStartsUnderTheAgentUntouchedAndSaysWhyInOneLine() throws Exception {
-        Path java17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
-        assumeThat(java17).as("Debian's openjdk-17-jdk-headless, the default java of this project's machines").isExecutable();
+    @org.junit.jupiter.params.ParameterizedTest(name = "JDK {0}")
+    @org.junit.jupiter.params.provider.MethodSource("olderJdks")
+    void anOlderJdkStartsUnderTheAgentUntouchedAndSaysWhyInOneLine(int feature) throws Exception {
+        TestJvms.Jvm jvm = feature == 17 ? TestJvms.debian17() : TestJvms.trixie(feature);
         Path source = scratch.resolve("SpawnOnOldJdk.java");
         Files.writeString(source, """
                 public class SpawnOnOldJdk {
@@ -64,11 +68,12 @@ class AgentControlTest {
                     }
                 }
                 """);
-        AgentJvm.Result result = AgentJvm.runSource(java17, AgentJvm.agentOptions(), source, scratch);
-        assertThat(result.exit()).as(result.stderr()).isZero();
-        assertThat(result.stdout()).isEqualTo("hello\nexit=0\n#agent status=off: JDK 17 is older than the JDK 25 this agent serves\n");
-        assertThat(result.stderr().lines().toList()).containsExactly(
-                "forkline agent: off: JDK 17 is older than the JDK 25 this agent serves; the JDK's own process launcher is used");
+        AgentJvm.Result result = AgentJvm.runSource(jvm, AgentJvm.agentOptions(), source, scratch);
+        String why = "JDK " + feature + " is older than the JDK 25 this agent serves";
+        assertThat(result.exit()).as("%s: %s", jvm, result.stderr()).isZero();
+        assertThat(result.stdout()).as("%s", jvm).isEqualTo("hello\nexit=0\n#agent status=off: " + why + "\n");
+        assertThat(result.stderr().lines().toList()).as("%s", jvm)
+                .containsExactly("forkline agent: off: " + why + "; the JDK's own process launcher is used");
     }
 
     @Test

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,9 +55,12 @@ class AgentDifferentialTest {
         return environment;
     }
 
-    private static void assertSameAsTheJdk(Map<String, String> environment, String group) throws Exception {
-        AgentJvm.Result jdk = AgentJvm.run(List.of(), environment, fixture, Scenarios.class.getName(), fixture.toString(), group);
-        AgentJvm.Result agent = AgentJvm.run(AgentJvm.agentOptions(), environment, fixture, Scenarios.class.getName(),
+    private static void assertSameAsTheJdk(TestJvms.Jvm jvm, Map<String, String> environment, String group) throws Exception {
+        // The same native access for both, so that the JDK's restricted-method warning never
+        // differs between them (the ignored-signals group calls sigaction).
+        AgentJvm.Result jdk = AgentJvm.run(jvm, List.of("--enable-native-access=ALL-UNNAMED"), environment, fixture,
+                Scenarios.class.getName(), fixture.toString(), group);
+        AgentJvm.Result agent = AgentJvm.run(jvm, AgentJvm.agentOptions(), environment, fixture, Scenarios.class.getName(),
                 fixture.toString(), group);
         assertThat(jdk.exit()).as("JDK run: %s", jdk.stderr()).isZero();
         assertThat(agent.exit()).as("agent run: %s", agent.stderr()).isZero();
@@ -86,14 +88,38 @@ class AgentDifferentialTest {
         return differences;
     }
 
-    @Test
-    void everyScenarioIsObservedAsWithTheJdk() throws Exception {
-        String path = fixture.resolve("noexec") + ":" + fixture.resolve("dirs") + ":" + fixture.resolve("bin") + ":/usr/bin:/bin";
-        assertSameAsTheJdk(environmentWithPath(path), "all");
+    /**
+     * Every JDK 25 build the agent is tested on: the build's own (Temurin, which it was verified
+     * on) and Debian trixie's (another vendor's build and update, run in the trixie root).
+     */
+    private static final String BUILD = "the build's JDK";
+    private static final String TRIXIE = "Debian trixie's OpenJDK 25";
+
+    static List<String> jdk25Builds() {
+        return List.of(BUILD, TRIXIE);
     }
 
-    @Test
-    void withNoPathAtAllTheJdkDefaultsApply() throws Exception {
-        assertSameAsTheJdk(environmentWithPath(null), "no-path");
+    private static TestJvms.Jvm jvm(String which) throws Exception {
+        return which.equals(BUILD) ? TestJvms.build() : TestJvms.trixie(25);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("jdk25Builds")
+    void everyScenarioIsObservedAsWithTheJdk(String which) throws Exception {
+        String path = fixture.resolve("noexec") + ":" + fixture.resolve("dirs") + ":" + fixture.resolve("bin") + ":/usr/bin:/bin";
+        assertSameAsTheJdk(jvm(which), environmentWithPath(path), "all");
+    }
+
+    /** JDK-8364611: SIGPIPE and SIGCHLD at their defaults in the child though the JVM ignores them; SIGHUP kept. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("jdk25Builds")
+    void signalsTheJvmIgnoresReachTheChildAsWithTheJdk(String which) throws Exception {
+        assertSameAsTheJdk(jvm(which), environmentWithPath(System.getenv("PATH")), "ignored-signals");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("jdk25Builds")
+    void withNoPathAtAllTheJdkDefaultsApply(String which) throws Exception {
+        assertSameAsTheJdk(jvm(which), environmentWithPath(null), "no-path");
     }
 }

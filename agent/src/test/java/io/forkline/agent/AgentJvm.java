@@ -46,8 +46,13 @@ final class AgentJvm {
      */
     static Result run(List<String> jvmOptions, Map<String, String> environment, Path cwd, String mainClass, String... args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(JAVA.toString());
+        return run(TestJvms.build(), jvmOptions, environment, cwd, mainClass, args);
+    }
+
+    /** As {@link #run(List, Map, Path, String, String...)}, on {@code jvm}. */
+    static Result run(TestJvms.Jvm jvm, List<String> jvmOptions, Map<String, String> environment, Path cwd, String mainClass,
+            String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(jvm.launcher());
         command.add("-Xshare:auto");
         command.addAll(jvmOptions);
         command.add("-cp");
@@ -61,9 +66,8 @@ final class AgentJvm {
      * Runs a single-file source program ({@code java File.java}, JEP 330) on another JVM, whose
      * own compiler builds it, so that it runs where this module's class files do not load.
      */
-    static Result runSource(Path java, List<String> jvmOptions, Path source, Path cwd) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(java.toString());
+    static Result runSource(TestJvms.Jvm jvm, List<String> jvmOptions, Path source, Path cwd) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(jvm.launcher());
         command.addAll(jvmOptions);
         command.add(source.toString());
         return exec(command, null, cwd);

@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Arguments: the fixture directory that AgentDifferentialTest prepared (programs, scripts, a
  * file that is not executable, a directory named like a program), and the scenario group:
- * "all" in a JVM whose PATH leads through the fixture, or "no-path" in a JVM with no PATH at all.
+ * "all" in a JVM whose PATH leads through the fixture, "no-path" in a JVM with no PATH at all, or
+ * "ignored-signals", where the JVM ignores SIGHUP, SIGPIPE and SIGCHLD as a native library may
+ * make it (the case behind JDK-8364611; needs --enable-native-access).
  */
 public final class Scenarios {
     private static Path fixture;
@@ -29,11 +31,15 @@ public final class Scenarios {
 
     private Scenarios() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws Throwable {
         fixture = Path.of(args[0]);
         long fdsBefore = openFds();
-        if (args[1].equals("all")) all();
-        else noPath();
+        switch (args[1]) {
+            case "all" -> all();
+            case "no-path" -> noPath();
+            case "ignored-signals" -> ignoredSignals();
+            default -> throw new IllegalArgumentException("no scenario group " + args[1]);
+        }
         // The JDK closes a child's pipes on its reaper thread just after waitFor returns.
         for (int i = 0; i < 100 && openFds() > fdsBefore; i++) Thread.sleep(50);
         line("fds after all children: " + (openFds() - fdsBefore) + " more than before");
@@ -97,6 +103,40 @@ public final class Scenarios {
         run("huge argv (E2BIG)", new ProcessBuilder("echo", "x".repeat(200_000)));
         run("PATH set for the child only", withPath(new ProcessBuilder("childonly"), fixture.resolve("childpath").toString()));
         lifecycle();
+    }
+
+    /**
+     * The JVM ignores SIGHUP, SIGPIPE and SIGCHLD while two children start: what each inherits,
+     * and whether a writer into a closed pipe dies of SIGPIPE (JDK 25.0.3 and later set SIGPIPE
+     * and SIGCHLD back to their defaults in the child). The dispositions are put back after.
+     */
+    @SuppressWarnings("restricted") // test-only: the dispositions must be changed from inside this JVM
+    private static void ignoredSignals() throws Throwable {
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        // int sigaction(int, const struct sigaction *, struct sigaction *): copied as bytes, so
+        // the JVM's own handlers (SA_SIGINFO ones) come back exactly; the handler is the
+        // struct's first field, and nothing else need be set for SIG_IGN.
+        java.lang.invoke.MethodHandle sigaction = linker.downcallHandle(linker.defaultLookup().find("sigaction").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
+                        java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS));
+        int[] signals = {1, 13, 17};
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment ignore = arena.allocate(256, 8);
+            ignore.set(java.lang.foreign.ValueLayout.ADDRESS, 0, java.lang.foreign.MemorySegment.ofAddress(1));
+            java.lang.foreign.MemorySegment[] saved = new java.lang.foreign.MemorySegment[signals.length];
+            for (int i = 0; i < signals.length; i++) {
+                saved[i] = arena.allocate(256, 8);
+                if ((int) sigaction.invokeExact(signals[i], ignore, saved[i]) != 0) throw new IllegalStateException("sigaction");
+            }
+            try {
+                run("signals the JVM ignores", new ProcessBuilder("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"));
+                run("a writer into a closed pipe", new ProcessBuilder("sh", "-c", "yes | head -n 1"));
+            } finally {
+                for (int i = 0; i < signals.length; i++) {
+                    int ignored = (int) sigaction.invokeExact(signals[i], saved[i], java.lang.foreign.MemorySegment.NULL);
+                }
+            }
+        }
     }
 
     /** In a JVM with no PATH at all: the JDK's defaults, ":/bin:/usr/bin" and glibc's "/bin:/usr/bin". */

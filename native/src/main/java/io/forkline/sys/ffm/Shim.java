@@ -39,6 +39,13 @@ public final class Shim {
      * {@link SpawnSpec#unshareBelow()}, so the JVM's other fds are neither copied nor closed.
      */
     public static final int FLAG_SHARE_FD_TABLE = 1 << 5;
+    /**
+     * SIGPIPE and SIGCHLD back to SIG_DFL in the child, even where the JVM ignores them (a native
+     * library's {@code signal(SIGPIPE, SIG_IGN)} would otherwise reach every job, since an ignored
+     * disposition survives execve): what the JDK's children get since JDK-8364611 (25.0.3). Every
+     * other ignored signal stays ignored, as under {@code nohup}.
+     */
+    public static final int FLAG_DEFAULT_PIPE_CHLD = 1 << 11;
 
     /** {@code EPOLL_CTL_ADD}. */
     public static final int EPOLL_CTL_ADD = 1;

@@ -1,0 +1,88 @@
+package io.forkline.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The JVMs the agent is tested on: the build's own (Temurin 25), this machine's default java
+ * (Debian bookworm's JDK 17), and Debian trixie's openjdk 21 and 25, which need trixie's C library
+ * and so run chrooted in a trixie root that {@code scripts/jdks.sh} makes from Debian's packages
+ * and caches (the newest builds the mirror serves, recorded and printed). A JVM that is not
+ * here is a skipped test that says why, never a silent pass; in a root-less build the trixie
+ * ones are skipped (the root needs debootstrap and chroot).
+ */
+final class TestJvms {
+    /** A way to start one JVM: the command up to and including its java binary. */
+    record Jvm(String name, int feature, List<String> launcher) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
+    private static final Path JDKS = REPOSITORY.resolve("scripts/jdks.sh");
+    private static Map<String, String> trixie;
+
+    private TestJvms() {}
+
+    /** @return the JVM the build runs on */
+    static Jvm build() {
+        return new Jvm(System.getProperty("java.vm.vendor") + " " + Runtime.version(), Runtime.version().feature(),
+                List.of(AgentJvm.JAVA.toString()));
+    }
+
+    /** @return Debian bookworm's JDK 17, the default java of this project's machines */
+    static Jvm debian17() {
+        Path java = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
+        Assumptions.assumeTrue(Files.isExecutable(java), "Debian's openjdk-17-jdk-headless is not installed at " + java);
+        return new Jvm("Debian bookworm's OpenJDK 17", 17, List.of(java.toString()));
+    }
+
+    /**
+     * @param feature 21 or 25
+     * @return Debian trixie's openjdk of that release, run in the trixie root with the
+     *     repository and /tmp bound at their own paths
+     */
+    static synchronized Jvm trixie(int feature) throws IOException, InterruptedException {
+        if (trixie == null) trixie = prepare();
+        String home = trixie.get("jdk" + feature);
+        if (home == null) throw new IllegalArgumentException("scripts/jdks.sh prepares no JDK " + feature);
+        List<String> launcher = new ArrayList<>(List.of(JDKS.toString(), "run", trixie.get("root"),
+                "--bind", REPOSITORY.toString(), "--"));
+        launcher.add(home + "/bin/java");
+        return new Jvm("Debian trixie's OpenJDK " + feature, feature, launcher);
+    }
+
+    private static Map<String, String> prepare() throws IOException, InterruptedException {
+        Path err = Files.createTempFile("jdks-", ".err");
+        try {
+            Process p = new ProcessBuilder(JDKS.toString(), "prepare").redirectError(err.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(15, TimeUnit.MINUTES)) {
+                p.destroyForcibly().waitFor();
+                throw new IllegalStateException("scripts/jdks.sh prepare did not finish in 15 minutes");
+            }
+            String said = Files.readString(err);
+            System.out.print(said); // what the root is made of, in the test output
+            Assumptions.assumeTrue(p.exitValue() != 3, "the trixie JDKs need root (scripts/jdks.sh): " + said.strip());
+            if (p.exitValue() != 0) throw new IllegalStateException("scripts/jdks.sh prepare exited " + p.exitValue() + ":\n" + said);
+            Map<String, String> values = new HashMap<>();
+            out.lines().forEach(l -> {
+                int eq = l.indexOf('=');
+                if (eq > 0) values.put(l.substring(0, eq), l.substring(eq + 1));
+            });
+            return values;
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+}

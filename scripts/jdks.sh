@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The JDKs that forkline is tested on besides the build's own, where the host cannot run them:
+# Debian trixie's openjdk-21-jdk-headless and openjdk-25-jdk-headless (a second vendor build of
+# 25 beside the build's Temurin) need trixie's C library, so they live in a trixie root made from
+# Debian's packages (debootstrap --variant=minbase), and run there with chroot in a mount
+# namespace of their own that sees the host's directories a test names at the same paths.
+#
+#     scripts/jdks.sh prepare
+#         makes the root, or reuses it, and prints on stdout:  root=DIR  jdk21=DIR  jdk25=DIR
+#         (the JDKs' homes inside the root), and on stderr what the root is made of
+#     scripts/jdks.sh run ROOT [--bind DIR]... -- COMMAND [ARG...]
+#         runs COMMAND (a path inside the root, such as JDKHOME/bin/java) chrooted into ROOT, with
+#         /proc, /dev, and each DIR of the host bound at the same path; /tmp is always bound
+#
+# Which builds: the newest the mirror serves today (trixie, -updates and -security, read into a
+# private apt state at most once per FORKLINE_JDKS_LISTS_MAX_AGE minutes, default 60). The root
+# is cached under ${XDG_CACHE_HOME:-$HOME/.cache}/forkline-jdks/, named by a hash of the two JDK
+# packages' versions, so a newer build makes a new root and two are never mixed; its record
+# (inputs: debootstrap's version, each package's version, each JDK's -version, the date) is
+# kept beside it and printed. A root unused for a week is removed. Needs root (debootstrap,
+# chroot, mount); exit status 3 says "not root", so a test can say why it skipped.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+say() { echo "forkline-jdks: $*" >&2; }
+die() { echo "forkline-jdks: ERROR: $*" >&2; exit 1; }
+packages=(openjdk-21-jdk-headless openjdk-25-jdk-headless)
+mirror=http://deb.debian.org/debian
+security=http://deb.debian.org/debian-security
+
+[ "$(id -u)" = 0 ] || { say "needs root (debootstrap, chroot and mount): run it with sudo"; exit 3; }
+
+# run ROOT [--bind DIR]... -- COMMAND...: in a private mount namespace, so nothing stays mounted.
+run_in() {
+  local root="$1" binds=()
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    [ "$1" = --bind ] && [ $# -ge 2 ] || die "run: expected --bind DIR or --, got $1"
+    binds+=("$2")
+    shift 2
+  done
+  [ "${1:-}" = -- ] || die "run: no -- before the command"
+  shift
+  [ -f "$root/etc/debian_version" ] && [ -x "$root/bin/sh" ] || die "run: $root is not a root made by $0 prepare"
+  # The script below runs in the new namespace; "$@" after it are its arguments. Tools are named
+  # by path, and the command is started in the caller's directory: a test may run the JVM with
+  # no PATH at all, or rely on its working directory. The environment passes through as it is
+  # (the shells add PWD, which a JVM run with and one without the agent both see).
+  exec /usr/bin/unshare --mount --propagation private /bin/sh -ec '
+    root="$1"; count="$2"; cwd="$3"; shift 3
+    /bin/mount -t proc proc "$root/proc"
+    /bin/mount --rbind /dev "$root/dev"
+    /bin/mkdir -p "$root/tmp" && /bin/mount --bind /tmp "$root/tmp"
+    while [ "$count" -gt 0 ]; do
+      /bin/mkdir -p "$root$1" && /bin/mount --bind "$1" "$root$1"
+      shift; count=$((count - 1))
+    done
+    exec /usr/sbin/chroot "$root" /bin/sh -c '"'"'cd "$0" && exec "$@"'"'"' "$cwd" "$@"
+  ' sh "$root" "${#binds[@]}" "$PWD" "${binds[@]}" "$@"
+}
+
+prepare() {
+  local cache="${FORKLINE_JDKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-jdks}"
+  "$here/toolchains.sh" jdks || die "making the trixie root needs debootstrap"
+  local state="$cache/apt-trixie" max_age="${FORKLINE_JDKS_LISTS_MAX_AGE:-60}"
+  local apt=(-o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/sources.list.d"
+             -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
+             -o "APT::Sandbox::User=root" -o "APT::Architecture=amd64" -o "APT::Architectures=amd64")
+  mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/sources.list.d"
+  {
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-updates main"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security trixie-security main"
+  } >"$state/sources.list"
+  : >"$state/status"
+  if [ ! -f "$state/lists-read" ] || [ -n "$(find "$state/lists-read" -mmin +"$max_age")" ]; then
+    if apt-get "${apt[@]}" update -q >"$state/update.log" 2>&1; then
+      touch "$state/lists-read"
+    elif [ -f "$state/lists-read" ]; then
+      say "WARNING: the mirror could not be read (see $state/update.log): using trixie's lists as read on $(date -u -r "$state/lists-read" +%FT%TZ)"
+    else
+      cat "$state/update.log" >&2
+      die "apt-get update of trixie failed"
+    fi
+  fi
+  local wanted="" p v
+  for p in "${packages[@]}"; do
+    v="$(apt-cache "${apt[@]}" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)"
+    [ -n "$v" ] || die "trixie's lists do not name $p"
+    wanted+="$p=$v "
+  done
+  wanted="${wanted% }"
+  local key root
+  key="$(printf 'trixie %s' "$wanted" | sha256sum | cut -c1-12)"
+  root="$cache/trixie-$key"
+  if [ ! -f "$root.complete" ]; then
+    local stage="$cache/.trixie-$key.$$"
+    rm -rf "$stage"
+    mkdir -p "$cache"
+    say "making a trixie root with $wanted in $root (debootstrap, about a minute)"
+    debootstrap --variant=minbase trixie "$stage" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+      { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$stage"; die "debootstrap of trixie failed (log: $cache/debootstrap.log)"; }
+    {
+      echo "deb $mirror trixie main"
+      echo "deb $mirror trixie-updates main"
+      echo "deb $security trixie-security main"
+    } >"$stage/etc/apt/sources.list"
+    # The exact versions read above, so that the root is what its name says.
+    if ! (run_in "$stage" -- /bin/sh -ec 'export DEBIAN_FRONTEND=noninteractive
+            apt-get -q update && apt-get install -y -q --no-install-recommends "$@"' sh $wanted) >"$cache/install.log" 2>&1; then
+      tail -n 20 "$cache/install.log" >&2
+      rm -rf "$stage"
+      die "installing $wanted in the trixie root failed (log: $cache/install.log)"
+    fi
+    {
+      echo "debootstrap=$(dpkg-query -W -f='${Version}' debootstrap) trixie minbase from $mirror"
+      for p in "${packages[@]}"; do echo "$p=$(run_in "$stage" -- dpkg-query -W -f='${Version}' "$p")"; done
+      for jdk in 21 25; do
+        echo "jdk$jdk=$(run_in "$stage" -- "/usr/lib/jvm/java-$jdk-openjdk-amd64/bin/java" -version 2>&1 | sed -n 2p)"
+      done
+      echo "libc6=$(run_in "$stage" -- dpkg-query -W -f='${Version}' libc6)"
+      echo "made=$(date -u +%FT%TZ)"
+    } >"$stage.inputs"
+    rm -rf "$root"
+    mv "$stage" "$root"
+    mv "$stage.inputs" "$root.inputs"
+    touch "$root.complete"
+  fi
+  touch "$root.complete"
+  # Roots of older builds: removed once unused for a week (a build beside this one may still use one).
+  find "$cache" -maxdepth 1 -name 'trixie-*.complete' -mtime +7 -printf '%p\n' | while read -r old; do
+    [ "$old" = "$root.complete" ] || rm -rf "${old%.complete}" "${old%.complete}.inputs" "$old"
+  done
+  say "trixie root $root: $(paste -sd';' "$root.inputs")"
+  echo "root=$root"
+  echo "jdk21=/usr/lib/jvm/java-21-openjdk-amd64"
+  echo "jdk25=/usr/lib/jvm/java-25-openjdk-amd64"
+}
+
+case "${1:-}" in
+  prepare) prepare ;;
+  run) shift; [ $# -ge 1 ] || die "usage: $0 run ROOT [--bind DIR]... -- COMMAND..."; run_in "$@" ;;
+  *) echo "usage: $0 prepare | run ROOT [--bind DIR]... -- COMMAND..." >&2; exit 2 ;;
+esac
