@@ -134,8 +134,9 @@ fi
 
 # --- kernel ----------------------------------------------------------------------------------
 # Which build: the newest of the series that the mirror serves today, never merely the newest one
-# a warm cache holds, because a new build can change what a test sees (Debian's 6.12.95 stopped
-# SIGKILLing a child born into a group after cgroup.kill, which earlier 6.12 builds and 6.18 do).
+# a warm cache holds, because a new build can change what a test sees (Debian's 6.12.115 and
+# 6.1.192 stopped SIGKILLing a child born into a group after cgroup.kill, which their earlier
+# builds, and 6.18, do).
 # The package lists are read into a private apt state (the host's apt sources and lists are never
 # used or changed, so a machine's image date does not pick the kernel either), at most once per
 # FORKLINE_VM_LISTS_MAX_AGE minutes (default 60: the several boots of one test run read them
