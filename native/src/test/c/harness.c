@@ -138,6 +138,7 @@ static struct {
     int64_t (*layout)(int32_t);
     int64_t (*counter)(int32_t);
     void (*errno_text)(int32_t, char *, int32_t, char *, int32_t);
+    uintptr_t (*libc_symbol)(const char *);
 } fl;
 
 static const char *library_path;
@@ -307,6 +308,30 @@ static void case_init_takes_the_environ_address(void)
     CHECK(fl.init(NULL) == -EINVAL, "fl_init(NULL) did not return -EINVAL");
     int rc = fl.init(&environ);
     CHECK(rc == 0 || rc == 1, "fl_init(&environ) returned %d, not whether clone3 is usable", rc);
+}
+
+/* fl_libc_symbol reads the C library's dynamic symbols itself; the dynamic linker is the reference. */
+static void case_libc_symbols_are_found_without_calling_libc(void)
+{
+    uintptr_t environ_address = fl.libc_symbol("environ");
+    CHECK(environ_address == (uintptr_t)&environ, "fl_libc_symbol(\"environ\") is %#lx, &environ is %p",
+          (unsigned long)environ_address, (void *)&environ);
+    uintptr_t stdout_address = fl.libc_symbol("stdout");
+    CHECK(stdout_address == (uintptr_t)dlsym(RTLD_DEFAULT, "stdout"), "fl_libc_symbol(\"stdout\") is %#lx, dlsym's %p",
+          (unsigned long)stdout_address, dlsym(RTLD_DEFAULT, "stdout"));
+    /* A function may be an IFUNC, whose symbol is its resolver: only whether it is there is compared. */
+    static const char *const functions[] = {"gnu_get_libc_version", "strlcpy", "posix_spawn", "execve"};
+    for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
+        int ours = fl.libc_symbol(functions[i]) != 0, linker = dlsym(RTLD_DEFAULT, functions[i]) != NULL;
+        CHECK(ours == linker, "fl_libc_symbol(\"%s\") %s, the dynamic linker %s it", functions[i],
+              ours ? "finds it" : "does not find it", linker ? "finds" : "does not find");
+    }
+}
+
+static void case_a_name_the_c_library_lacks_is_zero(void)
+{
+    CHECK(fl.libc_symbol("forkline_harness_no_such_symbol") == 0, "a symbol no C library has was found");
+    CHECK(fl.libc_symbol("") == 0, "the empty name was found");
 }
 
 static void case_layout_matches_this_compiler(void)
@@ -697,6 +722,7 @@ static int load_library(void)
     BIND(layout, "fl_layout")
     BIND(counter, "fl_counter")
     BIND(errno_text, "fl_errno_text")
+    BIND(libc_symbol, "fl_libc_symbol")
 #undef BIND
     return 0;
 }
@@ -726,6 +752,8 @@ static int run_all(void)
         run_case("a cgroup fd that is no cgroup fails at clone3", case_a_cgroup_fd_that_is_no_cgroup_fails_at_clone);
         run_case("errno names and texts come from the library's table", case_errno_names_and_texts);
         run_case("spawns from threads share the stack pool", case_spawns_from_threads_share_the_stack_pool);
+        run_case("C library symbols are found without calling it", case_libc_symbols_are_found_without_calling_libc);
+        run_case("a name the C library lacks is not found", case_a_name_the_c_library_lacks_is_zero);
     }
     for (int i = 0; i < ncases; i++)
         if (outcomes[i].failure[0])
