@@ -45,11 +45,12 @@
 #include <jni.h>
 
 #include "forkline.h"
+#include "libcsym.h"
 #include "sys.h"
 
 /* The native methods of io.forkline.agent.NativeSpawn (what javac -h would declare). */
-JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address,
-                                                                jboolean leaves_signals_to_clone3, jboolean defaults_pipe_and_chld);
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots,
+                                                                jboolean defaults_pipe_and_chld);
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     JNIEnv *env, jclass cls, jbyteArray prog, jbyteArray arg_block, jint argc, jbyteArray env_block, jint envc,
     jbyteArray dir, jintArray std_fds, jboolean redirect_error_stream, jintArray failure);
@@ -95,8 +96,14 @@ static uint32_t slots_taken; /* __atomic builtins */
 
 /* The JVM's PATH at start, for searches with an explicit environment (childproc.c's parentPathv). */
 static char *parent_path;
-/* Whether the JVM's C library leaves a posix_spawn child's signal dispositions to clone3
- * (glibc 2.38 and later; told by Java, NativeSpawn.libcLeavesSignalsToClone3). Where it does not,
+/* Whether the JVM's C library leaves a posix_spawn child's signal dispositions to clone3, which
+ * decides whether the JDK's children have glibc's internal signals (32 and 33) ignored: they
+ * inherit them from the posix_spawn child that becomes jspawnhelper. glibc up to 2.37 sets them to
+ * SIG_IGN there; 2.38 (commit 2053c11331, "linux: Add clone3 CLONE_CLEAR_SIGHAND optimization to
+ * posix_spawn") leaves every disposition to clone3, which resets handlers and keeps what the JVM
+ * ignores. Seen on Debian: bookworm's 2.36 children have SigIgn 0x180000000, trixie's 2.41
+ * children nothing added. Told by the symbols, no call: 2.38 added strlcpy. A C library that is
+ * not glibc (musl) is taken to behave as 2.36 did, untested. Where it does not,
  * or clone3 is refused and it falls back to clone, it sets its internal signals to SIG_IGN, and
  * the JDK's children have them ignored: so do ours. */
 static int libc_leaves_signals_to_clone3;
@@ -132,20 +139,23 @@ static void give_back_slot(int index)
 }
 
 /*
- * Called when the agent starts, while the JVM's fd table is still small; again (a second attach)
- * it only answers. environ_address is &environ of the JVM's C library.
+ * Called before the agent's first spawn; again (a second attach) it only answers. The JVM's
+ * environ and whether its glibc leaves a child's signals to clone3 are read from the C library's
+ * symbols without calling it (libcsym.c): glibc 2.38 added strlcpy along with that change.
  * Returns whether clone3 is usable (fl_init), or -errno if not even the slots could be made.
  */
-JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots, jlong environ_address,
-                                                                jboolean leaves_signals_to_clone3, jboolean defaults_pipe_and_chld)
+JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots,
+                                                                jboolean defaults_pipe_and_chld)
 {
-    __atomic_store_n(&libc_leaves_signals_to_clone3, leaves_signals_to_clone3 ? 1 : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&jdk_defaults_pipe_and_chld, defaults_pipe_and_chld ? 1 : 0, __ATOMIC_RELAXED);
     if (parent_path != NULL)
         return fl_init(environ_variable); /* attached a second time: the slots and the PATH are taken */
+    uintptr_t environ_address = fl_libc_symbol("environ");
     if (environ_address == 0)
-        return -EINVAL;
-    environ_variable = (char **const *)(uintptr_t)environ_address;
+        return -ENOENT;
+    int glibc_238 = fl_libc_symbol("gnu_get_libc_version") != 0 && fl_libc_symbol("strlcpy") != 0;
+    __atomic_store_n(&libc_leaves_signals_to_clone3, glibc_238, __ATOMIC_RELAXED);
+    environ_variable = (char **const *)environ_address;
     const char *path = environment_value("PATH");
     if (path == NULL)
         path = ":/bin:/usr/bin";

@@ -1,7 +1,6 @@
 package io.forkline.agent;
 
 import java.lang.instrument.Instrumentation;
-import java.nio.file.Path;
 
 /**
  * The agent's start on a JVM that {@link Premain} found able to load it: everything but the check
@@ -22,8 +21,8 @@ final class AgentStart {
     static void start(String setting, Instrumentation instrumentation) {
         if (AgentStatus.active()) return; // attached again: ProcessImpl is rewritten already
         try {
-            Path jar = Path.of(AgentStart.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Agent.install(instrumentation, jar, setting);
+            // A URL, not a Path: file system classes are loaded only at the first spawn.
+            Agent.install(instrumentation, AgentStart.class.getProtectionDomain().getCodeSource().getLocation(), setting);
         } catch (Throwable t) {
             AgentStatus.off("the agent could not be installed: " + t, true);
         }

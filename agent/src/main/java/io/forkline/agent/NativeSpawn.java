@@ -2,8 +2,8 @@ package io.forkline.agent;
 
 /**
  * The JNI entry into the shim (native/src/main/c/jdkspawn.c). JNI rather than FFM because the
- * agent's start is paid by every JVM it runs in: a JNI method binds with one dlsym, where the
- * first FFM downcall costs tens of milliseconds of linking.
+ * agent is paid for by every JVM it runs in: a JNI method binds with one dlsym, where the first
+ * FFM downcall costs tens of milliseconds of linking, and FFM is final only from JDK 22.
  */
 final class NativeSpawn {
     /** {@link #forkAndExec} failed; {@code failure} holds {errno, where}. */
@@ -21,16 +21,17 @@ final class NativeSpawn {
     private NativeSpawn() {}
 
     /**
-     * Takes the low fds that let a child share the fd table, and records the JVM's PATH.
+     * Takes the low fds that let a child share the fd table, records the JVM's PATH, and finds
+     * the JVM's {@code environ} and what its C library's posix_spawn does with signals, by
+     * reading the C library's symbols (libcsym.c): the shim links no C library, and this needs
+     * no FFM.
      *
      * @param slots how many fds to hold
-     * @param environAddress the address of the C library's {@code environ} variable: the shim links
-     *     no C library, so it is told where the environment is ({@link #environAddress()})
-     * @param libcLeavesSignalsToClone3 {@link #libcLeavesSignalsToClone3()}
      * @param jdkDefaultsPipeAndChld {@link #jdkDefaultsPipeAndChld(Runtime.Version)}
      * @return 1 when clone3 is usable, 0 when spawns take the clone(2) fallback, or -errno
+     *     (-ENOENT: no environ found in the C library)
      */
-    static native int init(int slots, long environAddress, boolean libcLeavesSignalsToClone3, boolean jdkDefaultsPipeAndChld);
+    static native int init(int slots, boolean jdkDefaultsPipeAndChld);
 
     /**
      * Whether the JDK's child sets SIGPIPE and SIGCHLD back to SIG_DFL when the JVM ignores them:
@@ -42,32 +43,6 @@ final class NativeSpawn {
         return jdk.compareToIgnoreOptional(Runtime.Version.parse("25.0.3")) >= 0;
     }
 
-    /**
-     * Whether the JVM's C library leaves a posix_spawn child's signal dispositions to clone3,
-     * which decides whether the JDK's children have glibc's internal signals (32 and 33) ignored:
-     * they inherit them from the posix_spawn child that becomes jspawnhelper. glibc up to 2.37
-     * sets them to SIG_IGN there. glibc 2.38 (commit 2053c11331, "linux: Add clone3
-     * CLONE_CLEAR_SIGHAND optimization to posix_spawn") leaves every disposition to clone3, which
-     * resets handlers and keeps what the JVM itself ignores, and sets them to SIG_IGN only when
-     * clone3 is refused and it falls back to clone; the shim sees that alike. Seen on Debian:
-     * bookworm's glibc 2.36 children have SigIgn 0x180000000, trixie's 2.41 children nothing
-     * added. Told by a symbol lookup, no call: 2.38 added strlcpy. A C library that is not glibc
-     * (musl) is taken to behave as 2.36 did, untested.
-     */
-    static boolean libcLeavesSignalsToClone3() {
-        var libc = java.lang.foreign.Linker.nativeLinker().defaultLookup();
-        return libc.find("gnu_get_libc_version").isPresent() && libc.find("strlcpy").isPresent();
-    }
-
-    /**
-     * @return the address of {@code environ} in the JVM's C library, found by FFM's default lookup
-     *     (a symbol lookup only: no downcall is linked, so none of FFM's first-call cost is paid)
-     */
-    static long environAddress() {
-        return java.lang.foreign.Linker.nativeLinker().defaultLookup().find("environ")
-                .orElseThrow(() -> new UnsupportedOperationException("this JVM's C library has no environ"))
-                .address();
-    }
 
     /**
      * The contract of the JDK's private {@code ProcessImpl.forkAndExec}, without its mode and

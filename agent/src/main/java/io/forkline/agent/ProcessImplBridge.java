@@ -25,10 +25,11 @@ public final class ProcessImplBridge {
 
     private ProcessImplBridge() {}
 
-    /** The rewritten call. Its descriptor is ProcessImplRewriter.BRIDGE_TYPE. */
+    /** The rewritten call. Its descriptor is ProcessImplRewriter.BRIDGE_DESCRIPTOR. */
     public static int forkAndExec(Object process, int mode, byte[] helperpath, byte[] prog, byte[] argBlock, int argc,
             byte[] envBlock, int envc, byte[] dir, int[] fds, boolean redirectErrorStream) throws IOException {
-        if (!AgentStatus.active() || IN_BRIDGE.get() != null) {
+        // The shim loads at the first spawn (AgentShim); where it cannot, the agent is off from then on.
+        if (!AgentStatus.active() || IN_BRIDGE.get() != null || !AgentShim.ready()) {
             return jdk(process, mode, helperpath, prog, argBlock, argc, envBlock, envc, dir, fds, redirectErrorStream);
         }
         IN_BRIDGE.set(Boolean.TRUE);

@@ -59,7 +59,7 @@ class ProcessImplRewriterTest {
     @Test
     void anotherShapeIsLeftAlone() {
         ClassDesc processImpl = ClassDesc.of("java.lang.ProcessImpl");
-        MethodTypeDesc nativeType = ProcessImplRewriter.NATIVE_TYPE;
+        MethodTypeDesc nativeType = MethodTypeDesc.ofDescriptor(ProcessImplRewriter.NATIVE_DESCRIPTOR);
         // Two calls, one outside a constructor: not the JDK 25 shape.
         byte[] twoCalls = ClassFile.of().build(processImpl, type -> {
             type.withMethod("forkAndExec", nativeType, ClassFile.ACC_PRIVATE | ClassFile.ACC_NATIVE, m -> {});

@@ -110,6 +110,15 @@ class CliTest {
     }
 
     @Test
+    void benchAgentStartTimesThreeJvmsThatNeverSpawn() {
+        Object[] result = cli("bench", "agent-start", "--n", "1", "--json");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        // each start must succeed with nothing on stderr (the agent says nothing when all is well)
+        assertThat((String) result[1]).contains("\"variant\": \"plain\"", "\"variant\": \"forkline agent\"",
+                "\"variant\": \"do-nothing agent\"", "\"median_ms\": ");
+    }
+
+    @Test
     void badArgumentsSayWhatIsWrong() {
         Object[] unknownEngine = cli("bench", "spawn", "--engines", "nope", "--n", "5");
         assertThat(unknownEngine[0]).isEqualTo(2);

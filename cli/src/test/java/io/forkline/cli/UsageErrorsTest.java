@@ -91,6 +91,8 @@ class UsageErrorsTest {
                         "1", "--warmup", "0"),
                 bad("forkline bench cgroup", "'1.5' is not an int", "bench", "cgroup", "--burst", "1.5"),
                 bad("forkline bench cgroup", "Unknown option: '--with-v2'", "bench", "cgroup", "--with-v2"),
+                // bench agent-start
+                bad("forkline bench agent-start", "--n must be 1 or more, got '0'", "bench", "agent-start", "--n", "0"),
                 // bench heap
                 bad("forkline bench heap", "--n must be 1 or more, got '0'", "bench", "heap", "--n", "0"),
                 bad("forkline bench heap", "--rounds must be 1 or more, got '0'", "bench", "heap", "--rounds", "0", "--n", "1"),

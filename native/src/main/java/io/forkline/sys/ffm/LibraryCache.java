@@ -22,7 +22,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The extracted copy of {@code libforkline.so} for a library in a jar: dlopen needs a file, and
@@ -41,7 +40,6 @@ import java.util.regex.Pattern;
  * extracts to a temporary file as before.
  */
 final class LibraryCache {
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Set<PosixFilePermission> OTHERS_MAY_WRITE =
             Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
     /** Copies of other builds are removed when a new one is written and they are this old. */
@@ -71,7 +69,7 @@ final class LibraryCache {
      */
     static Path copyOf(URL library, String sha256, Path dir) {
         try {
-            if (!SHA256.matcher(sha256).matches() || !isOurDirectory(dir)) return null;
+            if (!isSha256(sha256) || !isOurDirectory(dir)) return null;
             Path file = dir.resolve("libforkline-" + sha256 + ".so");
             if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
                 write(library, dir, file);
@@ -102,8 +100,18 @@ final class LibraryCache {
         }
         try (InputStream in = opened) {
             String text = new String(in.readNBytes(128), StandardCharsets.US_ASCII).strip();
-            return SHA256.matcher(text).matches() ? text : null;
+            return isSha256(text) ? text : null;
         }
+    }
+
+    /** 64 lower-case hex digits; by hand, because a regular expression costs the JVM's start its classes. */
+    private static boolean isSha256(String text) {
+        if (text.length() != 64) return false;
+        for (int i = 0; i < 64; i++) {
+            char c = text.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) return false;
+        }
+        return true;
     }
 
     /** @return {@code $XDG_CACHE_HOME}, else {@code ~/.cache}; {@code null} when neither is an absolute path */
