@@ -49,6 +49,7 @@ final class AgentShim {
                 return NativeSpawn.init(Agent.FD_SLOTS, NativeSpawn.jdkDefaultsPipeAndChld(Runtime.version()));
             });
         } catch (RuntimeException | UnsatisfiedLinkError e) {
+            FdReservation.release(); // no shim will take them
             AgentStatus.off("cannot load libforkline.so from " + agentJar + ": " + e, true);
             return -1;
         }
