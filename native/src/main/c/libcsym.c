@@ -36,6 +36,7 @@
 #include "sys.h"
 
 #define MAPS_BUFFER (4u << 20) /* a JVM's maps is some hundred KB; the pages are touched only as read */
+#define PT_LOAD 1
 #define PT_DYNAMIC 2
 #define PT_INTERP 3
 #define DT_NULL 0
@@ -51,6 +52,7 @@
 #define MAX_OBJECTS 1024
 struct image {
     uintptr_t base;
+    uintptr_t bias; /* what to add to an address in the file: base for shared objects and PIEs, 0 for ET_EXEC */
     int nranges;
     struct {
         uintptr_t start, end;
@@ -196,7 +198,7 @@ static int inside(const struct image *image, uintptr_t address, size_t length)
 
 static uintptr_t absolute(const struct image *image, uint64_t value)
 {
-    return value < image->base ? image->base + (uintptr_t)value : (uintptr_t)value;
+    return value < image->base ? image->bias + (uintptr_t)value : (uintptr_t)value;
 }
 
 static int same_name(const struct image *image, uintptr_t strtab, uint32_t offset, const char *name, size_t length)
@@ -222,7 +224,7 @@ static uintptr_t defined_as(const struct image *image, uintptr_t symtab, uintptr
     memcpy(&st_value, (const void *)(sym + 8), 8);
     if (st_shndx == SHN_UNDEF || !same_name(image, strtab, st_name, name, length))
         return 0;
-    return image->base + (uintptr_t)st_value;
+    return image->bias + (uintptr_t)st_value;
 }
 
 static uintptr_t lookup_gnu(const struct image *image, uintptr_t table, uintptr_t symtab, uintptr_t strtab,
@@ -296,7 +298,7 @@ static uintptr_t lookup_sysv(const struct image *image, uintptr_t table, uintptr
 }
 
 /* The dynamic section of an ELF object, and whether it is an executable (it has PT_INTERP). */
-static uintptr_t dynamic_of(const struct image *image, int *executable)
+static uintptr_t dynamic_of(struct image *image, int *executable)
 {
     if (image->base == 0 || !inside(image, image->base, 64))
         return 0;
@@ -308,22 +310,32 @@ static uintptr_t dynamic_of(const struct image *image, int *executable)
     memcpy(&phoff, ehdr + 32, 8);
     memcpy(&phentsize, ehdr + 54, 2);
     memcpy(&phnum, ehdr + 56, 2);
-    uintptr_t dynamic = 0;
+    uint64_t dynamic_vaddr = 0;
+    int has_dynamic = 0, has_load = 0;
     *executable = 0;
+    image->bias = image->base;
     for (uint16_t i = 0; i < phnum; i++) {
         uintptr_t phdr = image->base + (uintptr_t)phoff + (uintptr_t)i * phentsize;
         if (phentsize < 24 || !inside(image, phdr, 24))
             return 0;
         uint32_t type;
-        uint64_t vaddr;
+        uint64_t offset, vaddr;
         memcpy(&type, (const void *)phdr, 4);
+        memcpy(&offset, (const void *)(phdr + 8), 8);
         memcpy(&vaddr, (const void *)(phdr + 16), 8);
-        if (type == PT_DYNAMIC)
-            dynamic = image->base + (uintptr_t)vaddr;
-        else if (type == PT_INTERP)
+        if (type == PT_LOAD && offset == 0 && !has_load) {
+            /* The segment that maps the file's start sits at the base: 0 for a shared object or
+             * a PIE, the link address for an ET_EXEC, whose addresses are absolute. */
+            image->bias = image->base - (uintptr_t)vaddr;
+            has_load = 1;
+        } else if (type == PT_DYNAMIC) {
+            dynamic_vaddr = vaddr;
+            has_dynamic = 1;
+        } else if (type == PT_INTERP) {
             *executable = 1;
+        }
     }
-    return dynamic;
+    return has_dynamic ? image->bias + (uintptr_t)dynamic_vaddr : 0;
 }
 
 /* `name` as the object defines it, or 0. */
