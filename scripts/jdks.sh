@@ -61,31 +61,19 @@ run_in() {
 
 prepare() {
   local cache="${FORKLINE_JDKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-jdks}"
+  case "$cache" in /*) ;; *) cache="$PWD/$cache" ;; esac
+  cd / # run_in starts its command in the caller's directory, which a new root does not have
   "$here/toolchains.sh" jdks || die "making the trixie root needs debootstrap"
-  local state="$cache/apt-trixie" max_age="${FORKLINE_JDKS_LISTS_MAX_AGE:-60}"
-  local apt=(-o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/sources.list.d"
-             -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
-             -o "APT::Sandbox::User=root" -o "APT::Architecture=amd64" -o "APT::Architectures=amd64")
-  mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/sources.list.d"
-  {
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-updates main"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security trixie-security main"
-  } >"$state/sources.list"
-  : >"$state/status"
-  if [ ! -f "$state/lists-read" ] || [ -n "$(find "$state/lists-read" -mmin +"$max_age")" ]; then
-    if apt-get "${apt[@]}" update -q >"$state/update.log" 2>&1; then
-      touch "$state/lists-read"
-    elif [ -f "$state/lists-read" ]; then
-      say "WARNING: the mirror could not be read (see $state/update.log): using trixie's lists as read on $(date -u -r "$state/lists-read" +%FT%TZ)"
-    else
-      cat "$state/update.log" >&2
-      die "apt-get update of trixie failed"
-    fi
-  fi
+  . "$here/mirror.sh"
+  mirror_lists "$cache/apt-trixie" amd64 "${FORKLINE_JDKS_LISTS_MAX_AGE:-60}" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie-updates main" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security trixie-security main" ||
+    die "FORKLINE_JDKS_LISTS_MAX_AGE must be a number of minutes"
+  [ "$mirror_state" != none ] || { cat "$cache/apt-trixie/update.log" >&2; die "apt-get update of trixie failed"; }
   local wanted="" p v
   for p in "${packages[@]}"; do
-    v="$(apt-cache "${apt[@]}" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)"
+    v="$(mirror_version "$p")"
     [ -n "$v" ] || die "trixie's lists do not name $p"
     wanted+="$p=$v "
   done

@@ -154,47 +154,20 @@ pick_cached() { # the newest complete kernel of the series already in the cache
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 # Every bookworm suite that carries kernels: the release, its point updates, the security
 # archive (6.1 updates, and the 6.12 builds Debian 12 now ships there) and backports (6.12).
-apt_state="$cache/apt-bookworm-$arch" apt_what="bookworm ($arch)"
+apt_state="$cache/apt-bookworm-$arch"
 apt_sources=("deb [signed-by=$keyring] http://deb.debian.org/debian bookworm main"
              "deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-updates main"
              "deb [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main"
              "deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-backports main")
-apt_options=(-o "Dir::Etc::SourceList=$apt_state/sources.list" -o "Dir::Etc::SourceParts=$apt_state/sources.list.d"
-             -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state/cache" -o "APT::Sandbox::User=root"
-             # Only for these apt commands: the host's dpkg architectures stay as they are.
-             -o "APT::Architecture=$arch" -o "APT::Architectures=$arch")
-lists_max_age="${FORKLINE_VM_LISTS_MAX_AGE:-60}"
-[[ "$lists_max_age" =~ ^[0-9]+$ ]] || die "FORKLINE_VM_LISTS_MAX_AGE must be a number of minutes, not $lists_max_age"
-lists_stamp="$apt_state/lists-read" # touched after each successful read of the mirror
-lists_state="" # fresh, stale (the mirror could not be read) or none
-private_lists() { # makes sure the private package lists are usable; sets lists_state
+. "$here/../mirror.sh"
+lists_state="" # fresh, stale or none once private_lists has run
+apt_options=()
+private_lists() { # the private package lists (mirror.sh), read at most once per run of this script
   [ -z "$lists_state" ] || return 0
-  command -v apt-get >/dev/null || { lists_state=none; return 0; }
-  mkdir -p "$apt_state/lists/partial" "$apt_state/cache/archives/partial" "$apt_state/sources.list.d"
-  printf '%s\n' "${apt_sources[@]}" >"$apt_state/sources.list.new"
-  # Other sources than last time (an older script's) make the lists old, whatever their age.
-  cmp -s "$apt_state/sources.list.new" "$apt_state/sources.list" 2>/dev/null || rm -f "$lists_stamp"
-  mv -f "$apt_state/sources.list.new" "$apt_state/sources.list"
-  if [ -f "$lists_stamp" ] && [ -z "$(find "$lists_stamp" -mmin +"$lists_max_age" 2>/dev/null)" ]; then
-    lists_state=fresh
-    return 0
-  fi
-  say "reading $apt_what package lists from deb.debian.org into $apt_state"
-  if apt-get "${apt_options[@]}" update -q >"$apt_state/update.log" 2>&1 &&
-     ! grep -q '^\(W\|E\): \(Failed to fetch\|Some index files failed\)' "$apt_state/update.log"; then
-    touch "$lists_stamp"
-    lists_state=fresh
-  elif [ -f "$lists_stamp" ]; then
-    say "WARNING: the mirror could not be read (see $apt_state/update.log): using the package lists read on $(date -u -r "$lists_stamp" +%FT%TZ); the mirror may serve a newer kernel"
-    lists_state=stale
-  else
-    say "WARNING: the mirror could not be read (see $apt_state/update.log), and no package lists were read before"
-    lists_state=none
-  fi
-}
-# package_field PACKAGE FIELD: a field of the package's entry in the private lists (the candidate's)
-package_field() {
-  apt-cache "${apt_options[@]}" show --no-all-versions "$1" 2>/dev/null | sed -n "s/^$2: //p" | head -n 1
+  mirror_lists "$apt_state" "$arch" "${FORKLINE_VM_LISTS_MAX_AGE:-60}" "${apt_sources[@]}" ||
+    die "FORKLINE_VM_LISTS_MAX_AGE must be a number of minutes, not ${FORKLINE_VM_LISTS_MAX_AGE:-}"
+  lists_state="$mirror_state"
+  apt_options=("${mirror_apt[@]}")
 }
 package="${FORKLINE_VM_KERNEL_PACKAGE:-}"
 version=""
@@ -222,7 +195,7 @@ if ! complete "$kdir"; then
   command -v apt-get >/dev/null || die "apt-get is needed to download $package"
   private_lists
   [ "$lists_state" != none ] || not_served "$package is not cached in $kroot, and the mirror could not be read to download it"
-  debian_version="$(package_field "$package" Version)"
+  debian_version="$(mirror_version "$package")"
   [ -n "$debian_version" ] || not_served "$package is not cached in $kroot, and the mirror's bookworm suites ($arch) do not serve it today"
   say "downloading $package $debian_version into $kdir"
   mkdir -p "$kroot"

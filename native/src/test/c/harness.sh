@@ -40,30 +40,17 @@ flags=(-std=gnu11 -Wall -Wextra -Werror -Wshadow -O1 -g -I"$repo/native/src/main
 # (versions and digests of the three packages) are in its directory's inputs file and printed.
 bullseye_sysroot() {
   local state="$cache/apt-bullseye" stage versions key dir
-  local max_age="${FORKLINE_HARNESS_LISTS_MAX_AGE:-60}"
   command -v apt-get >/dev/null || die "apt-get is needed to fetch Debian 11's glibc"
-  mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/sources.list.d"
-  {
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main"
-    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bullseye-security main"
-  } >"$state/sources.list"
-  : >"$state/status" # an empty dpkg status: the host's installed libc6 must not be the candidate
-  local apt=(-o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/sources.list.d"
-             -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
-             -o "APT::Sandbox::User=root" -o "APT::Architecture=amd64" -o "APT::Architectures=amd64")
-  if [ ! -f "$state/lists-read" ] || [ -n "$(find "$state/lists-read" -mmin +"$max_age")" ]; then
-    if apt-get "${apt[@]}" update -q >"$state/update.log" 2>&1; then
-      touch "$state/lists-read"
-    elif [ -f "$state/lists-read" ]; then
-      say "WARNING: the mirror could not be read (see $state/update.log): using bullseye's lists as read on $(date -u -r "$state/lists-read" +%FT%TZ)"
-    else
-      cat "$state/update.log" >&2
-      die "apt-get update of bullseye failed"
-    fi
-  fi
+  . "$repo/scripts/mirror.sh"
+  mirror_lists "$state" amd64 "${FORKLINE_HARNESS_LISTS_MAX_AGE:-60}" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bullseye-security main" ||
+    die "FORKLINE_HARNESS_LISTS_MAX_AGE must be a number of minutes"
+  [ "$mirror_state" != none ] || { cat "$state/update.log" >&2; die "apt-get update of bullseye failed"; }
+  local apt=("${mirror_apt[@]}")
   versions=""
   for p in libc6 libc6-dev linux-libc-dev; do
-    versions+="$p=$(apt-cache "${apt[@]}" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1) "
+    versions+="$p=$(mirror_version "$p") "
   done
   case "$versions" in *"= "*) die "bullseye's lists do not name all of libc6, libc6-dev and linux-libc-dev: $versions" ;; esac
   key="$(printf '%s' "$versions" | sha256sum | cut -c1-12)"
