@@ -5,6 +5,7 @@ import io.forkline.sys.ffm.Errno;
 import io.forkline.sys.ffm.Fs;
 import io.forkline.sys.ffm.Shim;
 import io.forkline.sys.ffm.SpawnSpec;
+import io.forkline.sys.ffm.Spawned;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -71,8 +72,15 @@ public enum BirthAfterKill {
             group = GroupDir.openChild(parent, name);
             group.write("cgroup.kill", "1");
             try {
-                Shim.spawn(new SpawnSpec("/", List.of("/"), null, null, new int[0], new int[0], new long[0],
-                        Shim.FLAG_INTO_CGROUP, 0, 0, 0, group.fd, 0));
+                Spawned impossible = Shim.spawn(new SpawnSpec("/", List.of("/"), null, null, new int[0], new int[0],
+                        new long[0], Shim.FLAG_INTO_CGROUP, 0, 0, 0, group.fd, 0));
+                // execve of a directory cannot succeed; were it to, the child is still ours to end and reap.
+                try {
+                    Shim.pidfdSignal(impossible.pidfd(), 9, false);
+                    Shim.reap(impossible.pidfd());
+                } finally {
+                    Shim.close(impossible.pidfd());
+                }
                 return new Probe(UNKNOWN, "execve(\"/\") in the probe child succeeded, which it cannot");
             } catch (SyscallException e) {
                 String how = "a child born into " + shown + " after cgroup.kill: " + e.getMessage();
