@@ -5,6 +5,9 @@
 #                                          jdkspawn.c is the JNI entry of the drop-in agent), for
 #                                          x86_64 and aarch64 whatever the build host is
 #                      libforkline.so.sha256 (its SHA-256 in hex: the name of its extracted copy)
+#   $3/io/forkline/sys/shim/BuiltDigests.java: the same digests as Java constants, compiled into
+#                      the classes that load the library, so that a start that finds its copy
+#                      in the cache reads nothing from the jar (see LibraryFile.open)
 #   tools/<name>.c  -> forkline-<name>     (small programs for this host only: the C reference loop
 #                                          for `bench spawn`, the own-CPU meter of `bench parallel`,
 #                                          the threadspawn1 loop of `lab pid-alloc`)
@@ -93,6 +96,23 @@ for arch in ${FORKLINE_NATIVE_ARCHS:-x86_64 aarch64}; do
     rm -f "$out/libforkline.so.sha256"
   fi
 done
+
+if [ -n "${3:-}" ]; then
+  digest_of() { cat "$out_root/META-INF/native/linux-$1/libforkline.so.sha256" 2>/dev/null || true; }
+  mkdir -p "$3/io/forkline/sys/shim"
+  cat > "$3/io/forkline/sys/shim/BuiltDigests.java.tmp" <<JAVA
+package io.forkline.sys.shim;
+
+/** Written by native/src/main/c/build.sh: the SHA-256 of each libforkline.so this build packs ("" when not built). */
+final class BuiltDigests {
+    static final String X86_64 = "$(digest_of x86_64)";
+    static final String AARCH64 = "$(digest_of aarch64)";
+
+    private BuiltDigests() {}
+}
+JAVA
+  mv "$3/io/forkline/sys/shim/BuiltDigests.java.tmp" "$3/io/forkline/sys/shim/BuiltDigests.java"
+fi
 
 out="$out_root/META-INF/native/linux-$host_arch"
 for tool in "$src"/tools/*.c; do

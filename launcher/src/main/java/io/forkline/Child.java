@@ -58,6 +58,13 @@ public final class Child {
     private int pidfd;
     /** The pidfd's epoll registration, or -1 while platform threads wait on it directly. */
     private long pidfdToken = -1;
+    /** The pidfd's watch: a class of its own, not this::onPidfdReadable (see Launcher's note on the first spawn). */
+    private final EventLoop.Watch pidfdWatch = new EventLoop.Watch() {
+        @Override
+        public void onEvents(int events) {
+            onPidfdReadable(events);
+        }
+    };
     /** Guarded by {@code this}: platform threads blocked in {@link #waitDirectly(long)}. */
     private int directWaiters;
     private volatile ExitRecord reaped;
@@ -105,7 +112,7 @@ public final class Child {
             if (pipe != null) pipe.start();
         }
         synchronized (this) {
-            pidfdToken = loop.register(pidfd, Shim.EPOLLIN, this::onPidfdReadable);
+            pidfdToken = loop.register(pidfd, Shim.EPOLLIN, pidfdWatch);
         }
     }
 
@@ -263,7 +270,7 @@ public final class Child {
     private synchronized void leaveDirectWait() {
         if (--directWaiters > 0 || pidfd < 0 || pidfdToken >= 0) return;
         try {
-            pidfdToken = loop.register(pidfd, Shim.EPOLLIN, this::onPidfdReadable);
+            pidfdToken = loop.register(pidfd, Shim.EPOLLIN, pidfdWatch);
         } catch (SyscallException e) {
             // ENOMEM/ENOSPC in epoll: nobody would see this exit, so say it loudly.
             LOG.log(System.Logger.Level.ERROR, "cannot hand pid " + pid + " back to the event loop", e);

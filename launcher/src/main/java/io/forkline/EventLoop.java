@@ -24,7 +24,7 @@ final class EventLoop implements AutoCloseable {
         void onEvents(int events);
     }
 
-    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+    private static final LazyLogger LOG = new LazyLogger(EventLoop.class);
     private static final long WAKE_TOKEN = 0;
     private static final int MAX_EVENTS = Shim.EPOLL_MAX_EVENTS;
     /** The largest single read from a pipe; also the size of the loop's one read buffer. */
@@ -70,7 +70,13 @@ final class EventLoop implements AutoCloseable {
         wakeFd = wake;
         readBuffer = memory.slice(0, READ_CHUNK);
         drain = memory.slice(READ_CHUNK, 8);
-        thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
+        // A class of its own, not this::run: see Launcher's note on the first spawn.
+        thread = Thread.ofPlatform().name(name).daemon(true).unstarted(new Runnable() {
+            @Override
+            public void run() {
+                EventLoop.this.run();
+            }
+        });
         thread.start();
     }
 

@@ -48,6 +48,14 @@ import jdk.jfr.FlightRecorder;
  * need, one timer thread for timeouts and one spawner thread for commands with a parent-death
  * signal. {@link #close()} ends its children per its {@link ShutdownPolicy} and releases all of it.
  *
+ * <p>The first spawn in a JVM: {@code Launcher.create()} and one spawn and its exit are what a
+ * short-lived tool pays for, so the code on that path (here, Command, StdioPlan, Child,
+ * EventLoop, and the shim's loading) uses no lambda, method reference, stream, pattern switch,
+ * EnumMap or EnumSet, and looks nothing up by reflection: the first use of each in a JVM
+ * bootstraps invokedynamic or core reflection's method handles, a few milliseconds apiece, and
+ * together they were most of the first spawn (about 60 ms of it; {@code forkline bench
+ * first-spawn} measures it). The rest of the library uses them freely.
+ *
  * <pre>{@code
  * try (Launcher launcher = Launcher.create()) {
  *     Child child = launcher.spawn(Command.of("echo", "hi").stdout(Stdio.capture(1 << 20)));
@@ -218,7 +226,7 @@ public final class Launcher implements AutoCloseable {
                     command.inheritsEnvironmentUnchanged() ? null : command.environment(jvmEnvironment),
                     command.cwd() == null ? null : command.cwd().toString(),
                     fdMap,
-                    command.passedFds().keySet().stream().mapToInt(Integer::intValue).toArray(),
+                    passedFdTargets(command),
                     rlimits(command),
                     flags(command) | (bornIntoCgroup ? Shim.FLAG_INTO_CGROUP : 0)
                             | (slots != null ? Shim.FLAG_SHARE_FD_TABLE : 0),
@@ -538,6 +546,14 @@ public final class Launcher implements AutoCloseable {
         if (devNull >= 0) Shim.close(devNull);
         devNull = -1;
         fdSlots.close();
+    }
+
+    /** The child fds a command passes, sorted: a loop, not a stream (see the class's note on the first spawn). */
+    private static int[] passedFdTargets(Command command) {
+        int[] targets = new int[command.passedFds().size()];
+        int i = 0;
+        for (int target : command.passedFds().keySet()) targets[i++] = target;
+        return targets;
     }
 
     @Override

@@ -17,7 +17,7 @@ final class OutputPipe implements EventLoop.Watch {
         void end();
     }
 
-    private static final System.Logger LOG = System.getLogger(OutputPipe.class.getName());
+    private static final LazyLogger LOG = new LazyLogger(OutputPipe.class);
     /** Reads per wake-up before yielding to other fds: 4 x 64 KiB. */
     private static final int READS_PER_EVENT = 4;
     /**

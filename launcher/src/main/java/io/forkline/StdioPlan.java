@@ -56,39 +56,40 @@ final class StdioPlan {
         }
     }
 
+    // instanceof chains rather than switches over the sealed Stdio: this runs at a JVM's first
+    // spawn, and a pattern switch's first run bootstraps SwitchBootstraps (about 5 ms); see
+    // Launcher's note on the first spawn.
     private void openStdin(Launcher launcher) throws SyscallException {
-        switch (stdin) {
-            case Stdio.Inherit i -> {}
-            case Stdio.Discard d -> map(launcher.devNull(), 0);
-            case Stdio.File f -> map(closeLater(Shim.open(f.path().toString(), Shim.O_RDONLY, 0)), 0);
-            case Stdio.Pipe p -> {
-                int[] ends = Shim.pipe();
-                closeLater(ends[0]);
-                stdinFd = ends[1];
-                map(ends[0], 0);
-                Shim.setNonBlocking(stdinFd);
-            }
-            default -> throw new IllegalArgumentException("stdin cannot be " + stdin);
+        if (stdin instanceof Stdio.Inherit) return;
+        if (stdin instanceof Stdio.Discard) {
+            map(launcher.devNull(), 0);
+        } else if (stdin instanceof Stdio.File f) {
+            map(closeLater(Shim.open(f.path().toString(), Shim.O_RDONLY, 0)), 0);
+        } else if (stdin instanceof Stdio.Pipe) {
+            int[] ends = Shim.pipe();
+            closeLater(ends[0]);
+            stdinFd = ends[1];
+            map(ends[0], 0);
+            Shim.setNonBlocking(stdinFd);
+        } else {
+            throw new IllegalArgumentException("stdin cannot be " + stdin);
         }
     }
 
     /** @return the parent fd that becomes {@code target}, or -1 when inherited */
     private int openOutput(Stdio stdio, int target, Launcher launcher) throws SyscallException {
         int source;
-        switch (stdio) {
-            case Stdio.Inherit i -> {
-                return -1;
-            }
-            case Stdio.Discard d -> source = launcher.devNull();
-            case Stdio.File f -> {
-                int flags = Shim.O_WRONLY | Shim.O_CREAT
-                        | (f.mode() == Stdio.FileMode.APPEND ? Shim.O_APPEND : Shim.O_TRUNC);
-                source = closeLater(Shim.open(f.path().toString(), flags, 0666));
-            }
-            case Stdio.Pipe p -> source = outputPipe(target);
-            case Stdio.Capture c -> source = outputPipe(target);
-            case Stdio.Stream s -> source = outputPipe(target);
-            case Stdio.MergeIntoStdout m -> throw new IllegalArgumentException("only stderr can merge into stdout");
+        if (stdio instanceof Stdio.Inherit) {
+            return -1;
+        } else if (stdio instanceof Stdio.Discard) {
+            source = launcher.devNull();
+        } else if (stdio instanceof Stdio.File f) {
+            int flags = Shim.O_WRONLY | Shim.O_CREAT | (f.mode() == Stdio.FileMode.APPEND ? Shim.O_APPEND : Shim.O_TRUNC);
+            source = closeLater(Shim.open(f.path().toString(), flags, 0666));
+        } else if (stdio instanceof Stdio.Pipe || stdio instanceof Stdio.Capture || stdio instanceof Stdio.Stream) {
+            source = outputPipe(target);
+        } else {
+            throw new IllegalArgumentException("only stderr can merge into stdout");
         }
         map(source, target);
         return source;
@@ -114,12 +115,14 @@ final class StdioPlan {
     }
 
     int[] fdMap() {
-        return fdMap.stream().mapToInt(Integer::intValue).toArray();
+        int[] fds = new int[fdMap.size()];
+        for (int i = 0; i < fds.length; i++) fds[i] = fdMap.get(i);
+        return fds;
     }
 
     /** The child has its copies now; the parent's copies of the child's ends go. */
     void closeChildEnds() {
-        closeAfterSpawn.forEach(Shim::close);
+        for (int fd : closeAfterSpawn) Shim.close(fd);
         closeAfterSpawn.clear();
     }
 

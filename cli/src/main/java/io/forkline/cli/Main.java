@@ -36,7 +36,8 @@ public final class Main {
             name = "bench",
             mixinStandardHelpOptions = true,
             description = "Benchmarks that report ratios measured side by side in one run.",
-            subcommands = {BenchSpawnCommand.class, BenchCgroupCommand.class, BenchHeapCommand.class, BenchAgentStartCommand.class, BenchPrimitivesCommand.class, BenchParallelCommand.class,
+            subcommands = {BenchSpawnCommand.class, BenchCgroupCommand.class, BenchHeapCommand.class, BenchAgentStartCommand.class,
+                BenchFirstSpawnCommand.class, BenchPrimitivesCommand.class, BenchParallelCommand.class,
                 HeapProbeCommand.class})
     static final class Bench {}
 

@@ -119,6 +119,14 @@ class CliTest {
     }
 
     @Test
+    void benchFirstSpawnTimesAFirstSpawnInFreshJvms() {
+        Object[] result = cli("bench", "first-spawn", "--n", "1", "--json");
+        assertThat(result[0]).as((String) result[2]).isEqualTo(0);
+        assertThat((String) result[1]).contains("\"engine\": \"forkline\"", "\"engine\": \"processbuilder\"",
+                "\"first_spawn_median_ms\": ", "\"jvm_median_ms\": ");
+    }
+
+    @Test
     void badArgumentsSayWhatIsWrong() {
         Object[] unknownEngine = cli("bench", "spawn", "--engines", "nope", "--n", "5");
         assertThat(unknownEngine[0]).isEqualTo(2);

@@ -93,6 +93,8 @@ class UsageErrorsTest {
                 bad("forkline bench cgroup", "Unknown option: '--with-v2'", "bench", "cgroup", "--with-v2"),
                 // bench agent-start
                 bad("forkline bench agent-start", "--n must be 1 or more, got '0'", "bench", "agent-start", "--n", "0"),
+                // bench first-spawn
+                bad("forkline bench first-spawn", "--n must be 1 or more, got '0'", "bench", "first-spawn", "--n", "0"),
                 // bench heap
                 bad("forkline bench heap", "--n must be 1 or more, got '0'", "bench", "heap", "--n", "0"),
                 bad("forkline bench heap", "--rounds must be 1 or more, got '0'", "bench", "heap", "--rounds", "0", "--n", "1"),
@@ -143,7 +145,7 @@ class UsageErrorsTest {
         Object[] result = cli(List.of("run", "--timout", "5", "--", "true"));
         assertThat(((String) result[2]).lines().toList().get(1)).isEqualTo("Did you mean '--timeout'? Try 'forkline run --help'.");
         Object[] subcommand = cli(List.of("bench", "spwn"));
-        assertThat(((String) subcommand[2]).lines().toList().get(1)).isEqualTo("Did you mean 'spawn'? Try 'forkline bench --help'.");
+        assertThat(((String) subcommand[2]).lines().toList().get(1)).isEqualTo("Did you mean 'spawn' or 'first-spawn'? Try 'forkline bench --help'.");
     }
 
     @Test

@@ -16,12 +16,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The extracted copy of {@code libforkline.so} for a library in a jar: dlopen needs a file, and
@@ -40,8 +38,12 @@ import java.util.Set;
  * extracts to a temporary file as before.
  */
 final class LibraryCache {
-    private static final Set<PosixFilePermission> OTHERS_MAY_WRITE =
-            Set.of(PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_WRITE);
+    /** {@code st_mode} bits (sys/stat.h). */
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IWGRP = 0020;
+    private static final int S_IWOTH = 0002;
     /** Copies of other builds are removed when a new one is written and they are this old. */
     private static final Duration STALE = Duration.ofDays(7);
 
@@ -76,6 +78,23 @@ final class LibraryCache {
                 removeStaleCopies(dir, file);
             }
             return isOurs(file, false) ? file : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * @param sha256 the library's digest as the build recorded it, or null
+     * @return its copy in the cache when one is there and safe to use, else null (nothing is written)
+     */
+    static Path existingCopy(String sha256) {
+        try {
+            Path base = cacheHome();
+            if (sha256 == null || !isSha256(sha256) || base == null) return null;
+            Path dir = base.resolve("forkline");
+            Path file = dir.resolve("libforkline-" + sha256 + ".so");
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return null;
+            return isOurs(dir, true) && isOurs(file, false) ? file : null;
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -135,14 +154,20 @@ final class LibraryCache {
         return isOurs(dir, true);
     }
 
-    /** Whether {@code path} is a directory or regular file (not a link) that this user owns and no one else may write. */
+    /**
+     * Whether {@code path} is a directory or regular file (not a link) that this user owns and no
+     * one else may write. Read as the raw mode and uid ({@code unix:mode,uid}): the permission set
+     * of {@code PosixFileAttributes} is an EnumSet, whose first use in a JVM calls the enum's
+     * values() by reflection, and that sets up method handles (about 10 ms of a first spawn).
+     */
     private static boolean isOurs(Path path, boolean directory) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (directory ? !attributes.isDirectory() : !attributes.isRegularFile()) return false;
-        if (attributes.permissions().stream().anyMatch(OTHERS_MAY_WRITE::contains)) return false;
-        Object owner = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> attributes = Files.readAttributes(path, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) attributes.get("mode");
+        int type = mode & S_IFMT;
+        if (directory ? type != S_IFDIR : type != S_IFREG) return false;
+        if ((mode & (S_IWGRP | S_IWOTH)) != 0) return false;
         // /proc/self belongs to this process's effective uid.
-        return owner.equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        return attributes.get("uid").equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
     }
 
     private static void write(URL library, Path dir, Path file) throws IOException {

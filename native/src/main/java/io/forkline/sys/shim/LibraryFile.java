@@ -69,6 +69,19 @@ public final class LibraryFile {
         return "unknown C library";
     }
 
+    /**
+     * @return the SHA-256 the build recorded for its library of this architecture
+     *     ({@link BuiltDigests}, compiled in), or null when it built none
+     */
+    static String builtDigest(String architecture) {
+        String digest = switch (architecture) {
+            case "x86_64" -> BuiltDigests.X86_64;
+            case "aarch64" -> BuiltDigests.AARCH64;
+            default -> "";
+        };
+        return digest.isEmpty() ? null : digest;
+    }
+
     /** The message for a host the jar has no library for, naming the host and what the jar carries. */
     static String noLibraryMessage(Function<String, URL> resources, String osArch, String cLibrary) {
         List<String> carried = BUILT_ARCHITECTURES.stream()
@@ -88,6 +101,19 @@ public final class LibraryFile {
      */
     public static <T> T open(Function<String, URL> resources, Loader<T> loader) {
         String resource = resourceName();
+        // The copy of this build's library, when a start before this one made it: found by the
+        // digest compiled into these classes, without looking the library up in the jar at all
+        // (a lookup under META-INF searches every module of the JDK first, and reading the jar by
+        // URL opens it a second time: about 15 ms together, of a JVM whose first spawn is all it does).
+        Path known = LibraryCache.existingCopy(builtDigest(architecture(System.getProperty("os.arch"))));
+        if (known != null) {
+            try {
+                return loader.load(known, known + " (the copy of this build's libforkline.so, from "
+                        + LibraryFile.class.getProtectionDomain().getCodeSource().getLocation() + ")");
+            } catch (IllegalArgumentException | UnsatisfiedLinkError unloadable) {
+                LibraryCache.discard(known); // damaged on disk: found below and written again
+            }
+        }
         URL url = resources.apply(resource);
         if (url == null) {
             throw new UnsupportedOperationException(noLibraryMessage(resources, System.getProperty("os.arch"), cLibrary()));

@@ -10,8 +10,22 @@ import java.nio.file.Path;
  * <p>The library is found by {@link LibraryFile} on the classpath.
  */
 final class NativeLibrary {
-    /** Where the library was loaded from. */
-    static final String SOURCE = LibraryFile.open(NativeLibrary.class::getResource, NativeLibrary::load);
+    /**
+     * Where the library was loaded from. The arguments are classes of their own rather than
+     * lambdas: the first lambda in a JVM bootstraps LambdaMetafactory (about 15 ms here), which a
+     * short-lived JVM's first spawn would pay, and this is on its way.
+     */
+    static final String SOURCE = LibraryFile.open(new java.util.function.Function<String, java.net.URL>() {
+        @Override
+        public java.net.URL apply(String resource) {
+            return NativeLibrary.class.getResource(resource);
+        }
+    }, new LibraryFile.Loader<String>() {
+        @Override
+        public String load(Path file, String description) {
+            return NativeLibrary.load(file, description);
+        }
+    });
 
     private NativeLibrary() {}
 

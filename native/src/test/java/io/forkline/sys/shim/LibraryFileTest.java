@@ -29,6 +29,39 @@ class LibraryFileTest {
         }
     }
 
+    /** The digest compiled into the classes is the library's own, so the cached copy it names is this build's. */
+    @Test
+    void theDigestBesideTheClassesIsTheLibrarys() throws Exception {
+        for (String architecture : LibraryFile.BUILT_ARCHITECTURES) {
+            String digest = LibraryFile.builtDigest(architecture);
+            assertThat(digest).as(architecture).matches("[0-9a-f]{64}");
+            byte[] library;
+            try (java.io.InputStream in = LibraryFile.class.getResourceAsStream(LibraryFile.resourceName(architecture))) {
+                library = in.readAllBytes();
+            }
+            assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(library)))
+                    .as(architecture).isEqualTo(digest);
+        }
+    }
+
+    /** With this build's copy in the cache, the library is not looked up in the jar at all. */
+    @Test
+    void aCachedCopyIsLoadedWithoutLookingInTheJar() {
+        // The first open makes sure the copy exists (this JVM may be the first to run this build).
+        LibraryFile.open(LibraryFile.class::getResource, (file, description) -> file);
+        java.util.List<String> lookedUp = new java.util.ArrayList<>();
+        java.nio.file.Path loaded = LibraryFile.open(name -> {
+            lookedUp.add(name);
+            return LibraryFile.class.getResource(name);
+        }, (file, description) -> {
+            assertThat(description).contains("the copy of this build's libforkline.so");
+            return file;
+        });
+        assertThat(lookedUp).isEmpty();
+        assertThat(loaded.getFileName().toString())
+                .isEqualTo("libforkline-" + LibraryFile.builtDigest(LibraryFile.architecture(System.getProperty("os.arch"))) + ".so");
+    }
+
     @Test
     void aHostWithoutALibraryIsNamedWithWhatTheJarCarries() {
         Function<String, URL> onlyAarch64 = name -> name.contains("linux-aarch64") ? url(name) : null;

@@ -52,11 +52,22 @@ class OtherBuildTest {
         if (first != null) classpath.add(first.toString());
         classpath.add(Path.of(LibraryFile.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         classpath.add(Path.of(LoadProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", String.join(":", classpath), LoadProbe.class.getName())
-                .redirectErrorStream(true).start();
-        String output = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(java.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
-        return output;
+                .redirectErrorStream(true);
+        // An empty cache: with this build's copy cached, its classes would load that copy by the
+        // digest compiled into them and never look on the class path for another build's.
+        Path cache = Files.createTempDirectory("forkline-cache-");
+        builder.environment().put("XDG_CACHE_HOME", cache.toString());
+        try {
+            Process java = builder.start();
+            String output = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(java.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+            return output;
+        } finally {
+            try (var walk = Files.walk(cache)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+            }
+        }
     }
 }
