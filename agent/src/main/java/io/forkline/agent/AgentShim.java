@@ -46,7 +46,7 @@ final class AgentShim {
             clone3 = LibraryFile.open(resource -> inJar(agentJar, resource), (file, description) -> {
                 System.load(file.toString());
                 FdReservation.release();
-                return NativeSpawn.init(Agent.FD_SLOTS, NativeSpawn.jdkDefaultsPipeAndChld(Runtime.version()));
+                return NativeSpawn.init(Agent.FD_SLOTS, NativeSpawn.jdkChild(Runtime.version()));
             });
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             FdReservation.release(); // no shim will take them

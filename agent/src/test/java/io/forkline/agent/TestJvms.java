@@ -20,8 +20,11 @@ import org.junit.jupiter.api.Assumptions;
  * ones are skipped (the root needs debootstrap and chroot).
  */
 final class TestJvms {
-    /** A way to start one JVM: the command up to and including its java binary. */
-    record Jvm(String name, int feature, List<String> launcher) {
+    /**
+     * A way to start one JVM: the command up to and including its java binary, and its JDK's home
+     * as this JVM can read it (inside the trixie root for those).
+     */
+    record Jvm(String name, int feature, List<String> launcher, Path home) {
         @Override
         public String toString() {
             return name;
@@ -37,14 +40,14 @@ final class TestJvms {
     /** @return the JVM the build runs on */
     static Jvm build() {
         return new Jvm(System.getProperty("java.vm.vendor") + " " + Runtime.version(), Runtime.version().feature(),
-                List.of(AgentJvm.JAVA.toString()));
+                List.of(AgentJvm.JAVA.toString()), Path.of(System.getProperty("java.home")));
     }
 
     /** @return Debian bookworm's JDK 17, the default java of this project's machines */
     static Jvm debian17() {
         Path java = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
         Assumptions.assumeTrue(Files.isExecutable(java), "Debian's openjdk-17-jdk-headless is not installed at " + java);
-        return new Jvm("Debian bookworm's OpenJDK 17", 17, List.of(java.toString()));
+        return new Jvm("Debian bookworm's OpenJDK 17", 17, List.of(java.toString()), java.getParent().getParent());
     }
 
     /**
@@ -59,7 +62,7 @@ final class TestJvms {
         List<String> launcher = new ArrayList<>(List.of(JDKS.toString(), "run", trixie.get("root"),
                 "--bind", REPOSITORY.toString(), "--"));
         launcher.add(home + "/bin/java");
-        return new Jvm("Debian trixie's OpenJDK " + feature, feature, launcher);
+        return new Jvm("Debian trixie's OpenJDK " + feature, feature, launcher, Path.of(trixie.get("root") + home));
     }
 
     private static Map<String, String> prepare() throws IOException, InterruptedException {
