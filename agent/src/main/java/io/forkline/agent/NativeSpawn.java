@@ -33,25 +33,27 @@ final class NativeSpawn {
      */
     static native int init(int slots, int jdkChild);
 
-    /** {@link #jdkChild}: the JDK's child sets SIGPIPE and SIGCHLD back to SIG_DFL (jdkspawn.c's JDK_DEFAULT_PIPE_CHLD). */
-    static final int DEFAULT_PIPE_CHLD = 1;
+    /** {@link #jdkChild}: the JDK's child sets SIGPIPE back to SIG_DFL (jdkspawn.c's JDK_DEFAULT_PIPE). */
+    static final int DEFAULT_PIPE = 1;
     /** {@link #jdkChild}: the JDK's child execs with the spawning thread's signal mask (jdkspawn.c's JDK_CALLER_MASK). */
     static final int CALLER_MASK = 2;
 
     /** @return what the running JDK's child does with signals, as {@link #init} takes it */
     static int jdkChild(Runtime.Version jdk) {
-        return (jdkDefaultsPipeAndChld(jdk) ? DEFAULT_PIPE_CHLD : 0) | (jdkKeepsCallerMask(jdk) ? CALLER_MASK : 0);
+        return (jdkDefaultsPipe(jdk) ? DEFAULT_PIPE : 0) | (jdkKeepsCallerMask(jdk) ? CALLER_MASK : 0);
     }
 
     /**
-     * Whether the JDK's child sets SIGPIPE and SIGCHLD back to SIG_DFL when the JVM ignores them:
-     * JDK-8364611 ("Child process SIGPIPE signal disposition should be default"), in 25.0.3.
-     * Seen on Temurin 25.0.3 and Debian's 25.0.5: a JVM that a native library made ignore both
-     * starts children that ignore neither. Not in 17 or 21: Debian's 17.0.15, 17.0.19 and
-     * 21.0.13 children inherit both (their childproc.c calls no signal(); libjava.so and
-     * jspawnhelper of 25.0.5 import it, theirs do not), and the differential test sees it.
+     * Whether the JDK's child sets SIGPIPE back to SIG_DFL when the JVM ignores it: JDK-8364611
+     * ("Child process SIGPIPE signal disposition should be default"), in 25.0.3. Seen on Temurin
+     * 25.0.3 and Debian's 25.0.5: a JVM that a native library made ignore SIGPIPE starts children
+     * that do not. SIGPIPE alone: a JVM that ignores SIGCHLD (set after ProcessImpl's class
+     * initialisation, which sets it to SIG_DFL) starts children that ignore it, on 25.0.3 as on
+     * 17. Not in 17 or 21: Debian's 17.0.15, 17.0.19 and 21.0.13 children inherit SIG_IGN (their
+     * childproc.c calls no signal(); 25.0.5's libjava.so and jspawnhelper import it, theirs do
+     * not), and the differential test sees each.
      */
-    static boolean jdkDefaultsPipeAndChld(Runtime.Version jdk) {
+    static boolean jdkDefaultsPipe(Runtime.Version jdk) {
         return jdk.compareToIgnoreOptional(Runtime.Version.parse("25.0.3")) >= 0;
     }
 
