@@ -1,8 +1,8 @@
 package io.forkline.agent;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -48,8 +48,11 @@ final class JdkMessages {
 
     static Words read(Path libjava) {
         byte[] library;
-        try {
-            library = Files.readAllBytes(libjava);
+        // java.io, not Files: on JDK 17 the first FileChannel makes NIO open a socket that it
+        // keeps for the JVM's life (FileDispatcherImpl's pre-close fd), one fd more than the
+        // program had without the agent.
+        try (FileInputStream in = new FileInputStream(libjava.toFile())) {
+            library = in.readAllBytes();
         } catch (IOException | RuntimeException e) {
             return new Words(false, false, "");
         }
