@@ -51,8 +51,7 @@ class AgentControlTest {
      * JAVA_TOOL_OPTIONS hands the agent to every JVM a build starts: on this machine the default
      * java is Debian's JDK 17, and Debian trixie's is 21. Both are served: a program run as a
      * single source file (the JDK compiles it in the same JVM, before main) spawns through
-     * forkline, and nothing is said. JVMs older than 17, which get one line and the JDK's own
-     * launcher, are not installed here: PremainTest checks that decision.
+     * forkline, and nothing is said.
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "JDK {0}")
     @org.junit.jupiter.params.provider.MethodSource("olderJdks")
@@ -75,6 +74,36 @@ class AgentControlTest {
         assertThat(result.exit()).as("%s: %s", jvm, result.stderr()).isZero();
         assertThat(result.stdout()).as("%s", jvm).isEqualTo("hello\nexit=0\n#agent status=active spawns=1 java=" + feature + "\n");
         assertThat(result.stderr()).as("%s", jvm).isEmpty();
+    }
+
+    /**
+     * JAVA_TOOL_OPTIONS also reaches JVMs older than the agent serves (a build tool's own JDK 8
+     * or 11): Debian bullseye's JDK 11 must start, spawn with the JDK's own launcher, and hear
+     * why in one line. Only -javaagent: JDK 11 refuses --enable-native-access as an unknown
+     * option. The program is compiled for 11 here (that JDK is a JRE, without javac).
+     */
+    @Test
+    void aJdkOlderThan17StartsUntouchedAndSaysWhyInOneLine() throws Exception {
+        TestJvms.Jvm jvm = TestJvms.debian11();
+        Path source = scratch.resolve("SpawnOnOldJdk.java");
+        Files.writeString(source, """
+                public class SpawnOnOldJdk {
+                    public static void main(String[] args) throws Exception {
+                        Process p = new ProcessBuilder("sh", "-c", "echo hello").start();
+                        System.out.print(new String(p.getInputStream().readAllBytes()));
+                        System.out.println("exit=" + p.waitFor());
+                        System.out.println("#agent status=" + System.getProperty("forkline.agent.status"));
+                    }
+                }
+                """);
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        assertThat(javac.run(null, null, null, "--release", "11", "-d", scratch.toString(), source.toString())).isZero();
+        AgentJvm.Result result = AgentJvm.run(jvm, scratch, List.of("-javaagent:" + AgentJvm.agentJar()), null, scratch, "SpawnOnOldJdk");
+        String why = "JDK 11 is older than JDK 17, the oldest this agent serves";
+        assertThat(result.exit()).as("%s: %s", jvm, result.stderr()).isZero();
+        assertThat(result.stdout()).as("%s", jvm).isEqualTo("hello\nexit=0\n#agent status=off: " + why + "\n");
+        assertThat(result.stderr().lines().toList()).as("%s", jvm)
+                .containsExactly("forkline agent: off: " + why + "; the JDK's own process launcher is used");
     }
 
     @Test

@@ -21,10 +21,8 @@ class PremainTest {
 
     /**
      * The rest of the agent is compiled for 17, so 17 and every later release get past the entry
-     * (which of them the agent then changes anything on is AgentTest's). No JVM older than 17 is
-     * installed on this project's machines, so the refusal of 8 and 11 is checked here, on the
-     * entry's own decision; the real JDK 17 being let through is AgentControlTest's and the
-     * differential test's.
+     * (which of them the agent then changes anything on is AgentTest's). A real JDK 11 refused,
+     * and real 17 and 21 let through, are AgentControlTest's; 8 and the edges are checked here.
      */
     @Test
     void jvmsOlderThanTheRestOfTheAgentAreRefusedWithTheirVersion() {
