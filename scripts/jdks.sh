@@ -14,7 +14,14 @@
 #         C library, so no root is made; prints on stdout:  jdk11=DIR
 #     scripts/jdks.sh run ROOT [--bind DIR]... -- COMMAND [ARG...]
 #         runs COMMAND (a path inside the root, such as JDKHOME/bin/java) chrooted into ROOT, with
-#         /proc, /dev, and each DIR of the host bound at the same path; /tmp is always bound
+#         /proc, /dev, /sys (cgroups with it), and each DIR of the host bound at the same path;
+#         /tmp is always bound
+#     scripts/jdks.sh java 21|25 [ARG...]
+#         runs trixie's java of that release with ARGs, from the caller's directory, after a
+#         quiet prepare (its report goes to ROOT-CACHE/prepare.log): the repository and each
+#         directory in FORKLINE_JDKS_BIND (':'-separated: Maven's local repository, the build's
+#         JDK) are bound at their own paths. This is the `jvm` that Surefire runs the library's
+#         tests with on those JDKs (scripts/trixie/bin/java).
 #
 # Which builds: the newest the mirror serves today (trixie, -updates and -security, read into a
 # private apt state at most once per FORKLINE_JDKS_LISTS_MAX_AGE minutes, default 60). The root
@@ -29,6 +36,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 say() { echo "forkline-jdks: $*" >&2; }
 die() { echo "forkline-jdks: ERROR: $*" >&2; exit 1; }
 packages=(openjdk-21-jdk-headless openjdk-25-jdk-headless)
+# Programs the library's tests run besides the JDKs (minbase has the shell, coreutils and perl):
+# ps, for the session and group a child is in. Part of the root's name, so a root without them is
+# never reused.
+tools=(procps)
 mirror=http://deb.debian.org/debian
 security=http://deb.debian.org/debian-security
 
@@ -52,8 +63,12 @@ run_in() {
   # (the shells add PWD, which a JVM run with and one without the agent both see).
   exec /usr/bin/unshare --mount --propagation private /bin/sh -ec '
     root="$1"; count="$2"; cwd="$3"; shift 3
+    # The root a mount point of its own, so that inside it "/" is one, as a system'"'"'s is: a test
+    # that makes a mount namespace of its own (unshare --propagation private) needs that.
+    /bin/mount --bind "$root" "$root"
     /bin/mount -t proc proc "$root/proc"
     /bin/mount --rbind /dev "$root/dev"
+    /bin/mount --rbind /sys "$root/sys"
     /bin/mkdir -p "$root/tmp" && /bin/mount --bind /tmp "$root/tmp"
     while [ "$count" -gt 0 ]; do
       /bin/mkdir -p "$root$1" && /bin/mount --bind "$1" "$root$1"
@@ -83,7 +98,7 @@ prepare() {
   done
   wanted="${wanted% }"
   local key root
-  key="$(printf 'trixie %s' "$wanted" | sha256sum | cut -c1-12)"
+  key="$(printf 'trixie %s tools %s' "$wanted" "${tools[*]}" | sha256sum | cut -c1-12)"
   root="$cache/trixie-$key"
   if [ ! -f "$root.complete" ]; then
     local stage="$cache/.trixie-$key.$$"
@@ -99,14 +114,14 @@ prepare() {
     } >"$stage/etc/apt/sources.list"
     # The exact versions read above, so that the root is what its name says.
     if ! (run_in "$stage" -- /bin/sh -ec 'export DEBIAN_FRONTEND=noninteractive
-            apt-get -q update && apt-get install -y -q --no-install-recommends "$@"' sh $wanted) >"$cache/install.log" 2>&1; then
+            apt-get -q update && apt-get install -y -q --no-install-recommends "$@"' sh $wanted "${tools[@]}") >"$cache/install.log" 2>&1; then
       tail -n 20 "$cache/install.log" >&2
       rm -rf "$stage"
       die "installing $wanted in the trixie root failed (log: $cache/install.log)"
     fi
     {
       echo "debootstrap=$(dpkg-query -W -f='${Version}' debootstrap) trixie minbase from $mirror"
-      for p in "${packages[@]}"; do echo "$p=$(run_in "$stage" -- dpkg-query -W -f='${Version}' "$p")"; done
+      for p in "${packages[@]}" "${tools[@]}"; do echo "$p=$(run_in "$stage" -- dpkg-query -W -f='${Version}' "$p")"; done
       for jdk in 21 25; do
         echo "jdk$jdk=$(run_in "$stage" -- "/usr/lib/jvm/java-$jdk-openjdk-amd64/bin/java" -version 2>&1 | sed -n 2p)"
       done
@@ -181,9 +196,29 @@ old() {
   echo "jdk11=$home"
 }
 
+# java FEATURE [ARG...]: trixie's java, for a test run that names it as its JVM.
+java_in() {
+  local feature="$1" cache="${FORKLINE_JDKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-jdks}" binds=() dir
+  shift
+  case "$feature" in 21|25) ;; *) die "java: no trixie JDK $feature (21 or 25)" ;; esac
+  mkdir -p "$cache"
+  local made
+  made="$(cd / && prepare 2>"$cache/prepare.log")" || { cat "$cache/prepare.log" >&2; exit 1; }
+  local root home
+  root="$(sed -n 's/^root=//p' <<<"$made")"
+  home="$(sed -n "s/^jdk$feature=//p" <<<"$made")"
+  binds=(--bind "$(cd "$here/.." && pwd)")
+  IFS=: read -r -a extra <<<"${FORKLINE_JDKS_BIND:-}"
+  for dir in "${extra[@]}"; do
+    [ -n "$dir" ] && [ -d "$dir" ] && binds+=(--bind "$dir")
+  done
+  run_in "$root" "${binds[@]}" -- "$home/bin/java" "$@"
+}
+
 case "${1:-}" in
   prepare) prepare ;;
   old) old ;;
   run) shift; [ $# -ge 1 ] || die "usage: $0 run ROOT [--bind DIR]... -- COMMAND..."; run_in "$@" ;;
-  *) echo "usage: $0 prepare | old | run ROOT [--bind DIR]... -- COMMAND..." >&2; exit 2 ;;
+  java) shift; [ $# -ge 1 ] || die "usage: $0 java 21|25 [ARG...]"; java_in "$@" ;;
+  *) echo "usage: $0 prepare | old | run ROOT [--bind DIR]... -- COMMAND... | java 21|25 [ARG...]" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 /*
  * cgroupfs.h: directory-fd based file operations for forkline's cgroup module
- * (io.forkline.sys.ffm.Fs). Every name is resolved relative to a directory fd, so a cgroup
+ * (io.forkline.sys.shim.Fs). Every name is resolved relative to a directory fd, so a cgroup
  * that was opened once is never looked up again by path. Every function returns a
  * non-negative result or -errno, and never prints.
  */

@@ -622,16 +622,17 @@ static int refused(int rc, const struct fl_spawn_result *res)
 }
 
 /*
- * clone3, or the legacy clone when clone3 is refused. When clone is refused too, the result says
- * so (method FL_METHOD_CLONE, step FL_STEP_CLONE, ENOSYS or EPERM) and the caller may take the C
- * library's posix_spawn, which Java reaches directly (PosixSpawn.java): the shim links no libc.
+ * clone3, or the legacy clone when clone3 is refused, or the C library's posix_spawn when clone is
+ * refused too (a seccomp filter) or when the request asks for it (posixspawn.c).
  */
 FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *res)
 {
     res->method = FL_METHOD_CLONE3;
     res->detail = 0;
-    if (r->flags & FL_FORCE_POSIX_SPAWN)
-        return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED); /* Java's to do */
+    if (r->flags & FL_FORCE_POSIX_SPAWN) {
+        __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
+        return fl_posix_spawn(r, res);
+    }
     if (__atomic_load_n(&clone3_usable, __ATOMIC_RELAXED)) {
         int rc = spawn_on_lent_stack(r, res, 0);
         /* With CLONE_INTO_CGROUP, EPERM may be about the group, so it is the caller's to see. */
@@ -644,7 +645,16 @@ FL_API int fl_spawn(const struct fl_spawn_request *r, struct fl_spawn_result *re
         return set_result_error(res, ENOTSUP, FL_STEP_UNSUPPORTED);
     __atomic_fetch_add(&fallback_count, 1, __ATOMIC_RELAXED);
     res->method = FL_METHOD_CLONE;
-    return spawn_on_lent_stack(r, res, 1);
+    int rc = spawn_on_lent_stack(r, res, 1);
+    /* The agent's requests carry exec semantics posix_spawn lacks: it takes the JDK's own path. */
+    if (!refused(rc, res) || (r->flags & (FL_SEARCH_PATH | FL_SHELL_FALLBACK)))
+        return rc;
+    return fl_posix_spawn(r, res);
+}
+
+char *const *fl_current_environ(void)
+{
+    return *environ_variable;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -876,7 +886,7 @@ FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text,
  * clone_args size below the first version is rejected with EINVAL by any kernel that has
  * clone3; ENOSYS or EPERM mean it is missing or filtered. Java calls this right after loading
  * and reports what it found. environ_address is &environ of the process's C library (Java
- * finds it through FFM's default lookup); it may not be NULL.
+ * finds it through fl_libc_symbol, shimjni.c and jdkspawn.c alike); it may not be NULL.
  */
 FL_API int fl_init(char **const *environ_address)
 {

@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 6
+#define FL_ABI_VERSION 7
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */
@@ -32,7 +32,7 @@ enum fl_spawn_flags {
     FL_SETPGID = 1 << 1,           /* setpgid(0, pgid); pgid 0 makes the child a group leader */
     FL_UMASK = 1 << 2,             /* apply `umask` */
     FL_INTO_CGROUP = 1 << 3,       /* clone3 CLONE_INTO_CGROUP with `cgroup_fd` */
-    FL_FORCE_POSIX_SPAWN = 1 << 4, /* posix_spawn, which Java calls itself: fl_spawn refuses it */
+    FL_FORCE_POSIX_SPAWN = 1 << 4, /* the C library's posix_spawn (posixspawn.c), not clone3 */
     FL_SHARE_FD_TABLE = 1 << 5,    /* CLONE_FILES, then close_range(unshare_below, ~0, UNSHARE) */
     /* The rest are the JDK's exec semantics, for the drop-in agent (jdkspawn.c). The library
      * resolves argv[0] in Java and reports ENOEXEC as it is. */
@@ -94,9 +94,15 @@ enum fl_step {
     FL_STEP_KILLED_AT_BIRTH = 16, /* the child died before its first instruction (SIGKILL) */
 };
 
+/* fl_spawn_result.detail with FL_STEP_UNSUPPORTED or FL_STEP_POSIX_SPAWN from posix_spawn. */
+enum fl_posix_spawn_detail {
+    FL_POSIX_SPAWN_NO_CHDIR = 1, /* a cwd, and no posix_spawn_file_actions_addchdir_np */
+    FL_POSIX_SPAWN_NO_LIBC = 2,  /* the C library's posix_spawn functions were not found */
+};
+
 enum fl_method {
     FL_METHOD_CLONE3 = 0,      /* clone3 with CLONE_CLEAR_SIGHAND (and CLONE_INTO_CGROUP) */
-    FL_METHOD_POSIX_SPAWN = 1, /* the C library's posix_spawn + pidfd_open, called from Java */
+    FL_METHOD_POSIX_SPAWN = 1, /* the C library's posix_spawn + pidfd_open (posixspawn.c) */
     FL_METHOD_CLONE = 2,       /* legacy clone(2), handlers reset in the child */
 };
 
@@ -145,6 +151,7 @@ enum fl_counter {
 
 FL_API int fl_init(char **const *environ_address);
 FL_API int fl_spawn(const struct fl_spawn_request *request, struct fl_spawn_result *result);
+FL_API int fl_posix_spawn(const struct fl_spawn_request *request, struct fl_spawn_result *result);
 FL_API int fl_reap(int32_t pidfd, struct fl_exit *out);
 FL_API int fl_wait_pid(int32_t pid);
 FL_API int fl_pidfd_open(int32_t pid);
@@ -166,5 +173,8 @@ FL_API int fl_set_lease(int32_t fd, int32_t type);
 FL_API int64_t fl_layout(int32_t item);
 FL_API int64_t fl_counter(int32_t which);
 FL_API void fl_errno_text(int32_t err, char *name, int32_t name_len, char *text, int32_t text_len);
+
+/* Inside the library only: the environment a request without envp inherits (fl_init's). */
+char *const *fl_current_environ(void);
 
 #endif

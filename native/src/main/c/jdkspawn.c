@@ -10,13 +10,12 @@
  * for ProcessBuilder.start to wrap in its "Cannot run program" message. Everything above that
  * call (Process, ProcessHandle, streams, the reaper, the JFR event) stays the JDK's own code.
  *
- * Why JNI, when the library reaches the shim through FFM
- * -------------------------------------------------------
+ * Why an entry of its own, beside the library's (shimjni.c)
+ * ----------------------------------------------------------
  * The agent runs in every JVM it is given to, most of which spawn once or never (a build tool's
- * helper JVMs). The first FFM downcall in a JVM costs about 60 ms here (the linker's classes,
- * method-handle forms and a generated binding class); a JNI method is bound by one dlsym on its
- * first call. The whole spawn is therefore one JNI call into C, which builds the request and
- * calls fl_spawn directly.
+ * helper JVMs), and takes the JDK's arguments as the JDK's native method gets them. The whole
+ * spawn is therefore one JNI call into C, which builds the request from those arrays and calls
+ * fl_spawn directly; no class of the library is loaded.
  *
  * The JDK's semantics, and where each comes from (childproc.c and ProcessImpl_md.c, JDK 25)
  * ------------------------------------------------------------------------------------------

@@ -3,13 +3,14 @@
  *
  * Why
  * ---
- * The shim links no C library (sys.h), yet the drop-in agent needs two things that live in the
- * one the JVM runs with: the variable `environ`, which the JDK's child reads the inherited
- * environment from, and whether this glibc is one whose posix_spawn leaves a child's signal
- * dispositions to clone3 (2.38 and later, the release that added strlcpy). FFM's default lookup
- * could answer both, but FFM is final only from JDK 22 (a preview in 21, an incubator in 17), and
- * its first use loads a few hundred classes, tens of milliseconds in every JVM the agent is
- * given to. So the shim does what dlsym does, for the C library only.
+ * The shim links no C library (sys.h), yet it needs a few things that live in the one the JVM
+ * runs with: the variable `environ`, which a child inherits its environment from; whether this
+ * glibc is one whose posix_spawn leaves a child's signal dispositions to clone3 (2.38 and later,
+ * the release that added strlcpy), for the drop-in agent; and the posix_spawn functions
+ * themselves, for a spawn that asks for them (posixspawn.c). FFM's default lookup could answer
+ * these, but FFM is final only from JDK 22 (a preview in 21, an incubator in 17), and its first
+ * use loads a few hundred classes, tens of milliseconds in every JVM. So the shim does what dlsym
+ * does, for the C library only.
  *
  * How
  * ---
@@ -25,8 +26,9 @@
  *    and that copy is then the live one; then in the C library: glibc's libc.so.6 (libc-2.NN.so
  *    before 2.34), or musl's libc.so, which is its loader too. Within an object the GNU hash
  *    table is used where there is one (Debian's glibc has only that), else the SysV one. The
- *    first defined symbol of the name wins, whatever its version: a name with two versions
- *    (memcpy) is as good as found for the questions asked here, and environ has one.
+ *    first defined symbol of the name in its default version wins, as dlsym's does: glibc keeps
+ *    old versions of some functions for old programs (posix_spawn@GLIBC_2.2.5 also tries the
+ *    shell on ENOEXEC, posix_spawn@@GLIBC_2.15 does not), and DT_VERSYM marks those hidden.
  *
  * Only ELF64 (x86_64, aarch64), as the rest of the shim. The harness checks the answer against
  * the linker's own &environ under glibc 2.36, glibc 2.31, musl and on aarch64.
@@ -44,6 +46,8 @@
 #define DT_STRTAB 5
 #define DT_SYMTAB 6
 #define DT_GNU_HASH 0x6ffffef5
+#define DT_VERSYM 0x6ffffff0
+#define VERSYM_HIDDEN 0x8000 /* a version other than the default: name@VER, not name@@VER */
 #define SHN_UNDEF 0
 #define SYM_SIZE 24 /* Elf64_Sym: name u32, info u8, other u8, shndx u16, value u64, size u64 */
 
@@ -210,12 +214,26 @@ static int same_name(const struct image *image, uintptr_t strtab, uint32_t offse
 }
 
 /* The symbol's address if entry `index` of the symbol table defines `name`, else 0. */
-static uintptr_t defined_as(const struct image *image, uintptr_t symtab, uintptr_t strtab, uint32_t index,
-                            const char *name, size_t length)
+struct tables {
+    uintptr_t symtab, strtab, versym; /* versym 0: the object has no symbol versions (musl) */
+};
+
+static uintptr_t defined_as(const struct image *image, const struct tables *t, uint32_t index, const char *name,
+                            size_t length)
 {
+    uintptr_t symtab = t->symtab, strtab = t->strtab;
     uintptr_t sym = symtab + (uintptr_t)index * SYM_SIZE;
     if (!inside(image, sym, SYM_SIZE))
         return 0;
+    if (t->versym != 0) {
+        uint16_t version;
+        uintptr_t at = t->versym + (uintptr_t)index * 2;
+        if (!inside(image, at, 2))
+            return 0;
+        memcpy(&version, (const void *)at, 2);
+        if (version & VERSYM_HIDDEN)
+            return 0;
+    }
     uint32_t st_name;
     uint16_t st_shndx;
     uint64_t st_value;
@@ -227,8 +245,8 @@ static uintptr_t defined_as(const struct image *image, uintptr_t symtab, uintptr
     return image->bias + (uintptr_t)st_value;
 }
 
-static uintptr_t lookup_gnu(const struct image *image, uintptr_t table, uintptr_t symtab, uintptr_t strtab,
-                            const char *name, size_t length)
+static uintptr_t lookup_gnu(const struct image *image, uintptr_t table, const struct tables *t, const char *name,
+                            size_t length)
 {
     uint32_t header[4]; /* nbuckets, symoffset, bloom words, bloom shift */
     if (!inside(image, table, sizeof header))
@@ -254,7 +272,7 @@ static uintptr_t lookup_gnu(const struct image *image, uintptr_t table, uintptr_
             return 0;
         memcpy(&entry, (const void *)at, 4);
         if ((entry | 1) == (hash | 1)) {
-            uintptr_t address = defined_as(image, symtab, strtab, index, name, length);
+            uintptr_t address = defined_as(image, t, index, name, length);
             if (address != 0)
                 return address;
         }
@@ -263,8 +281,8 @@ static uintptr_t lookup_gnu(const struct image *image, uintptr_t table, uintptr_
     }
 }
 
-static uintptr_t lookup_sysv(const struct image *image, uintptr_t table, uintptr_t symtab, uintptr_t strtab,
-                             const char *name, size_t length)
+static uintptr_t lookup_sysv(const struct image *image, uintptr_t table, const struct tables *t, const char *name,
+                             size_t length)
 {
     uint32_t header[2]; /* nbucket, nchain */
     if (!inside(image, table, sizeof header))
@@ -286,7 +304,7 @@ static uintptr_t lookup_sysv(const struct image *image, uintptr_t table, uintptr
         return 0;
     memcpy(&index, (const void *)(buckets + (hash % header[0]) * 4), 4);
     for (uint32_t steps = 0; index != 0 && index < header[1] && steps < header[1]; steps++) {
-        uintptr_t address = defined_as(image, symtab, strtab, index, name, length);
+        uintptr_t address = defined_as(image, t, index, name, length);
         if (address != 0)
             return address;
         uintptr_t at = chain + (uintptr_t)index * 4;
@@ -341,7 +359,8 @@ static uintptr_t dynamic_of(struct image *image, int *executable)
 /* `name` as the object defines it, or 0. */
 static uintptr_t lookup_in(const struct image *image, uintptr_t dynamic, const char *name, size_t length)
 {
-    uintptr_t symtab = 0, strtab = 0, gnu_hash = 0, sysv_hash = 0;
+    struct tables t = {0, 0, 0};
+    uintptr_t gnu_hash = 0, sysv_hash = 0;
     for (uintptr_t entry = dynamic;; entry += 16) {
         if (!inside(image, entry, 16))
             return 0;
@@ -352,20 +371,22 @@ static uintptr_t lookup_in(const struct image *image, uintptr_t dynamic, const c
         if (tag == DT_NULL)
             break;
         if (tag == DT_SYMTAB)
-            symtab = absolute(image, value);
+            t.symtab = absolute(image, value);
         else if (tag == DT_STRTAB)
-            strtab = absolute(image, value);
+            t.strtab = absolute(image, value);
+        else if (tag == DT_VERSYM)
+            t.versym = absolute(image, value);
         else if (tag == DT_GNU_HASH)
             gnu_hash = absolute(image, value);
         else if (tag == DT_HASH)
             sysv_hash = absolute(image, value);
     }
-    if (symtab == 0 || strtab == 0)
+    if (t.symtab == 0 || t.strtab == 0)
         return 0;
     if (gnu_hash != 0)
-        return lookup_gnu(image, gnu_hash, symtab, strtab, name, length);
+        return lookup_gnu(image, gnu_hash, &t, name, length);
     if (sysv_hash != 0)
-        return lookup_sysv(image, sysv_hash, symtab, strtab, name, length);
+        return lookup_sysv(image, sysv_hash, &t, name, length);
     return 0;
 }
 
@@ -376,30 +397,40 @@ static uintptr_t lookup_in(const struct image *image, uintptr_t dynamic, const c
  * (objects with PT_INTERP) get copies; the `java` launcher has none of environ, and a C program
  * usually has.
  */
-FL_API uintptr_t fl_libc_symbol(const char *name)
+FL_API int fl_libc_symbols(const char *const *names, uintptr_t *addresses, int count)
 {
-    if (name == NULL)
-        return 0;
     struct image *objects = sys_mmap(MAX_OBJECTS * sizeof(struct image), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
     if (objects == NULL)
-        return 0;
-    int count = read_maps(objects);
-    size_t length = fl_strlen(name);
-    uintptr_t found = 0;
-    int libc = -1;
-    for (int i = 0; i < count && found == 0; i++) {
-        int executable;
-        uintptr_t dynamic = dynamic_of(&objects[i], &executable);
-        if (objects[i].is_libc && libc < 0 && dynamic != 0)
-            libc = i;
-        /* glibc's libc.so.6 has PT_INTERP too (it runs, to print its version): not a program here */
-        if (executable && dynamic != 0 && !objects[i].is_libc && !objects[i].is_loader)
-            found = lookup_in(&objects[i], dynamic, name, length);
-    }
-    if (found == 0 && libc >= 0) {
-        int executable;
-        found = lookup_in(&objects[libc], dynamic_of(&objects[libc], &executable), name, length);
+        return -ENOMEM;
+    int nobjects = read_maps(objects);
+    int libc = -1, found_count = 0;
+    for (int n = 0; n < count; n++) {
+        size_t length = fl_strlen(names[n]);
+        uintptr_t found = 0;
+        for (int i = 0; i < nobjects && found == 0; i++) {
+            int executable;
+            uintptr_t dynamic = dynamic_of(&objects[i], &executable);
+            if (objects[i].is_libc && libc < 0 && dynamic != 0)
+                libc = i;
+            /* glibc's libc.so.6 has PT_INTERP too (it runs, to print its version): not a program here */
+            if (executable && dynamic != 0 && !objects[i].is_libc && !objects[i].is_loader)
+                found = lookup_in(&objects[i], dynamic, names[n], length);
+        }
+        if (found == 0 && libc >= 0) {
+            int executable;
+            found = lookup_in(&objects[libc], dynamic_of(&objects[libc], &executable), names[n], length);
+        }
+        addresses[n] = found;
+        found_count += found != 0;
     }
     sys_munmap(objects, MAX_OBJECTS * sizeof(struct image));
-    return found;
+    return found_count;
+}
+
+FL_API uintptr_t fl_libc_symbol(const char *name)
+{
+    uintptr_t address = 0;
+    if (name == NULL || fl_libc_symbols(&name, &address, 1) < 0)
+        return 0;
+    return address;
 }

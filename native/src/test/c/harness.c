@@ -125,7 +125,7 @@ static int child_main(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* The library, reached through dlsym as an FFM caller would.                                  */
+/* The library, reached through dlsym, its C functions called as its JNI entry calls them.    */
 
 static struct {
     int (*init)(char **const *environ_address);

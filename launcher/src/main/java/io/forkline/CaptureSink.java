@@ -1,8 +1,6 @@
 package io.forkline;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /** Keeps up to a limit of a child's output in memory and counts the rest ({@link Stdio#capture(int)}). */
@@ -19,7 +17,7 @@ final class CaptureSink implements OutputPipe.Sink {
     }
 
     @Override
-    public void accept(MemorySegment data, int length) {
+    public void accept(ByteBuffer data, int length) {
         total += length;
         int room = maxBytes - size;
         int take = Math.min(room, length);
@@ -27,7 +25,7 @@ final class CaptureSink implements OutputPipe.Sink {
         if (size + take > kept.length) {
             kept = Arrays.copyOf(kept, Math.min(maxBytes, Math.max(size + take, Math.max(256, kept.length * 2))));
         }
-        MemorySegment.copy(data, JAVA_BYTE, 0, kept, size, take);
+        data.get(0, kept, size, take);
         size += take;
     }
 

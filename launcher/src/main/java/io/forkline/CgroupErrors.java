@@ -3,8 +3,8 @@ package io.forkline;
 import io.forkline.cgroup.CgroupException;
 import io.forkline.cgroup.CgroupSyscallException;
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Errors;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Errors;
 
 /**
  * How a cgroup failure during a spawn becomes the {@link SpawnException} that

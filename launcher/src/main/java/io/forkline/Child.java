@@ -1,9 +1,9 @@
 package io.forkline;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.ExitRecord;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.ExitRecord;
+import io.forkline.sys.shim.Shim;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;

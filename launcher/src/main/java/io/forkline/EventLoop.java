@@ -1,12 +1,9 @@
 package io.forkline;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Shim;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.forkline.sys.shim.Shim;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +26,7 @@ final class EventLoop implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
     private static final long WAKE_TOKEN = 0;
-    private static final int MAX_EVENTS = 256;
+    private static final int MAX_EVENTS = Shim.EPOLL_MAX_EVENTS;
     /** The largest single read from a pipe; also the size of the loop's one read buffer. */
     static final int READ_CHUNK = 64 * 1024;
 
@@ -38,13 +35,19 @@ final class EventLoop implements AutoCloseable {
     private final ConcurrentHashMap<Long, Watch> watches = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicLong nextToken = new AtomicLong(WAKE_TOKEN + 1);
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment one;
+    /** The 1 that wakes the loop, as the eventfd takes it: 8 bytes in the machine's order. */
+    private static final byte[] ONE = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, 1L).array();
+    /**
+     * The loop thread's native memory, freed as the thread ends: the read buffer, then 8 bytes
+     * the wake-ups are drained into.
+     */
+    private final ByteBuffer memory;
+    private final ByteBuffer drain;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean stopping;
     /** The loop's read buffer, used only on the loop thread. */
-    final MemorySegment readBuffer;
+    final ByteBuffer readBuffer;
 
     EventLoop(String name) throws SyscallException {
         int epoll = Shim.epollCreate();
@@ -56,11 +59,17 @@ final class EventLoop implements AutoCloseable {
             Shim.close(epoll);
             throw e;
         }
+        try {
+            memory = Shim.mapBuffer(READ_CHUNK + 8);
+        } catch (SyscallException e) {
+            Shim.close(wake);
+            Shim.close(epoll);
+            throw e;
+        }
         epollFd = epoll;
         wakeFd = wake;
-        one = arena.allocate(JAVA_LONG);
-        one.set(JAVA_LONG, 0, 1L);
-        readBuffer = arena.allocate(READ_CHUNK, 8);
+        readBuffer = memory.slice(0, READ_CHUNK);
+        drain = memory.slice(READ_CHUNK, 8);
         thread = Thread.ofPlatform().name(name).daemon(true).unstarted(this::run);
         thread.start();
     }
@@ -114,21 +123,20 @@ final class EventLoop implements AutoCloseable {
     private void wake() {
         // A full eventfd counter (EAGAIN) still wakes the loop, so the result does not matter.
         try {
-            Shim.write(wakeFd, one, 8);
+            Shim.write(wakeFd, ONE, 0, ONE.length);
         } catch (SyscallException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot wake the forkline event loop", e);
         }
     }
 
     private void run() {
-        try (Arena local = Arena.ofConfined()) {
-            MemorySegment tokens = local.allocate(JAVA_LONG, MAX_EVENTS);
-            MemorySegment events = local.allocate(JAVA_INT, MAX_EVENTS);
-            MemorySegment drain = local.allocate(JAVA_LONG);
+        long[] tokens = new long[MAX_EVENTS];
+        int[] events = new int[MAX_EVENTS];
+        try {
             while (!stopping) {
-                int n = Shim.epollWait(epollFd, tokens, events, MAX_EVENTS, -1);
+                int n = Shim.epollWait(epollFd, tokens, events, -1);
                 for (int i = 0; i < n; i++) {
-                    long token = tokens.getAtIndex(JAVA_LONG, i);
+                    long token = tokens[i];
                     if (token == WAKE_TOKEN) {
                         Shim.read(wakeFd, drain, 8);
                         continue;
@@ -136,7 +144,7 @@ final class EventLoop implements AutoCloseable {
                     Watch watch = watches.get(token);
                     if (watch == null) continue; // deregistered after the event was queued
                     try {
-                        watch.onEvents(events.getAtIndex(JAVA_INT, i));
+                        watch.onEvents(events[i]);
                     } catch (RuntimeException | Error e) {
                         LOG.log(System.Logger.Level.ERROR, "forkline event handler failed", e);
                     }
@@ -152,6 +160,7 @@ final class EventLoop implements AutoCloseable {
         } catch (SyscallException | RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "forkline event loop stopped", e);
         } finally {
+            Shim.freeBuffer(memory); // only this thread uses it, and it is done
             stopped.countDown();
         }
     }
@@ -171,6 +180,5 @@ final class EventLoop implements AutoCloseable {
         }
         Shim.close(wakeFd);
         Shim.close(epollFd);
-        if (!inLoop()) arena.close();
     }
 }

@@ -1,8 +1,8 @@
 package io.forkline;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Errors;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Errors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

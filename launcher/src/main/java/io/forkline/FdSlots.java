@@ -1,7 +1,7 @@
 package io.forkline;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Shim;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**

@@ -3,7 +3,7 @@ package io.forkline;
 import io.forkline.cgroup.Cgroup;
 import io.forkline.cgroup.CgroupException;
 import io.forkline.cgroup.Stats;
-import io.forkline.sys.ffm.SpawnSpec;
+import io.forkline.sys.shim.SpawnSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,14 +6,13 @@ import io.forkline.cgroup.CgroupPool;
 import io.forkline.cgroup.Limits;
 import io.forkline.concurrent.PerCpuRwLock;
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Errors;
-import io.forkline.sys.ffm.Shim;
-import io.forkline.sys.ffm.SpawnSpec;
-import io.forkline.sys.ffm.SpawnStep;
-import io.forkline.sys.ffm.Spawned;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Errors;
+import io.forkline.sys.shim.Shim;
+import io.forkline.sys.shim.SpawnSpec;
+import io.forkline.sys.shim.SpawnStep;
+import io.forkline.sys.shim.Spawned;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -335,10 +334,10 @@ public final class Launcher implements AutoCloseable {
         String procs = command.cgroupDirectory().resolve("cgroup.procs").toString();
         try {
             int fd = Shim.open(procs, Shim.O_WRONLY, 0);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment pid = arena.allocateFrom(String.valueOf(child.pid()));
+            try {
+                byte[] pid = String.valueOf(child.pid()).getBytes(StandardCharsets.US_ASCII);
                 // A blocking fd: a write either takes the whole pid or fails with an errno.
-                Shim.write(fd, pid, pid.byteSize() - 1);
+                Shim.write(fd, pid, 0, pid.length);
             } finally {
                 Shim.close(fd);
             }

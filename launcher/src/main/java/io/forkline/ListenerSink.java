@@ -1,6 +1,6 @@
 package io.forkline;
 
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 
 /** Hands each chunk to an {@link OutputListener} as a read-only view of the loop's buffer. */
 final class ListenerSink implements OutputPipe.Sink {
@@ -15,9 +15,9 @@ final class ListenerSink implements OutputPipe.Sink {
     }
 
     @Override
-    public void accept(MemorySegment data, int length) {
+    public void accept(ByteBuffer data, int length) {
         try {
-            listener.onOutput(data.asSlice(0, length).asByteBuffer().asReadOnlyBuffer());
+            listener.onOutput(data.asReadOnlyBuffer().position(0).limit(length));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "an OutputListener threw; its output goes on", e);
         }

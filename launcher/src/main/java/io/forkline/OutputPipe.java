@@ -1,8 +1,8 @@
 package io.forkline;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Shim;
-import java.lang.foreign.MemorySegment;
+import io.forkline.sys.shim.Shim;
+import java.nio.ByteBuffer;
 
 /**
  * The parent's non-blocking read end of a child's stdout or stderr, drained by the event loop
@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
 final class OutputPipe implements EventLoop.Watch {
     /** Where the bytes go. Both methods run on the loop thread. */
     interface Sink {
-        void accept(MemorySegment data, int length);
+        void accept(ByteBuffer data, int length);
 
         void end();
     }

@@ -1,10 +1,8 @@
 package io.forkline;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,9 +33,9 @@ final class PipeInputStream extends InputStream implements OutputPipe.Sink {
     }
 
     @Override
-    public void accept(MemorySegment data, int length) {
+    public void accept(ByteBuffer data, int length) {
         byte[] chunk = new byte[length];
-        MemorySegment.copy(data, JAVA_BYTE, 0, chunk, 0, length);
+        data.get(0, chunk, 0, length);
         lock.lock();
         try {
             if (closed) return;

@@ -15,9 +15,9 @@ public enum SpawnMethod {
 
     static SpawnMethod of(int nativeMethod) {
         return switch (nativeMethod) {
-            case io.forkline.sys.ffm.Spawned.CLONE3 -> CLONE3;
-            case io.forkline.sys.ffm.Spawned.CLONE -> CLONE;
-            case io.forkline.sys.ffm.Spawned.POSIX_SPAWN -> POSIX_SPAWN;
+            case io.forkline.sys.shim.Spawned.CLONE3 -> CLONE3;
+            case io.forkline.sys.shim.Spawned.CLONE -> CLONE;
+            case io.forkline.sys.shim.Spawned.POSIX_SPAWN -> POSIX_SPAWN;
             default -> throw new IllegalStateException("unknown spawn method " + nativeMethod);
         };
     }

@@ -1,14 +1,10 @@
 package io.forkline;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Shim;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,14 +43,11 @@ final class StdinStream extends OutputStream implements EventLoop.Watch {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) return;
         lock.lock();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(Math.min(len, CHUNK));
+        try {
             int done = 0;
             while (done < len) {
                 if (closed) throw new IOException("stdin of pid " + pid + " is closed");
-                int chunk = Math.min(len - done, CHUNK);
-                MemorySegment.copy(b, off + done, buffer, JAVA_BYTE, 0, chunk);
-                long n = Shim.write(fd, buffer, chunk);
+                long n = Shim.write(fd, b, off + done, Math.min(len - done, CHUNK));
                 if (n < 0) {
                     awaitWritable();
                 } else {

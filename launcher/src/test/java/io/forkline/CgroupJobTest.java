@@ -10,7 +10,7 @@ import io.forkline.cgroup.CgroupRoot;
 import io.forkline.cgroup.Controller;
 import io.forkline.cgroup.Hierarchy;
 import io.forkline.cgroup.Limits;
-import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.shim.Errno;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

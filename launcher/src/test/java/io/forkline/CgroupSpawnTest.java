@@ -2,7 +2,7 @@ package io.forkline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.shim.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.forkline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.shim.Errno;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
@@ -20,10 +20,11 @@ class Clone3RefusedTest {
         Assumptions.assumeTrue(System.getProperty("os.arch").equals("amd64"), "the BPF program uses x86_64 syscall numbers");
         ProcessResources before = ProcessResources.baseline();
         try (Launcher launcher = Launcher.create()) {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            // The probe installs its filter through FFM, so it runs on the build's JDK whatever runs this test.
+            String java = System.getProperty("forkline.build.java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
             Exit exit = launcher.spawn(Command.of(java, "-Xint", "-XX:+UseSerialGC", "-Xmx64m",
                             "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                            SeccompProbe.class.getName(), String.valueOf(errno))
+                            "io.forkline.SeccompProbe", String.valueOf(errno))
                     .stdout(Stdio.capture(1 << 16)).stderr(Stdio.capture(1 << 16)).timeout(Duration.ofMinutes(2)))
                     .waitFor();
             String out = exit.stdout().text();

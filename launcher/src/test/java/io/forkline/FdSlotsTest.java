@@ -2,7 +2,7 @@ package io.forkline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Shim;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

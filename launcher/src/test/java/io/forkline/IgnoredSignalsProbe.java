@@ -1,14 +1,5 @@
 package io.forkline;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-
 /**
  * Run as a separate JVM by {@link IgnoredSignalsTest}: it makes the JVM ignore SIGHUP, SIGPIPE
  * and SIGCHLD, as a native library loaded into a JVM may (the case behind JDK-8364611), then
@@ -16,23 +7,17 @@ import java.lang.invoke.MethodHandle;
  * and a pipeline whose writer should die of SIGPIPE.
  */
 public final class IgnoredSignalsProbe {
-    private static final int SIGCHLD = 17;
-
     private IgnoredSignalsProbe() {}
 
-    @SuppressWarnings("restricted") // test-only: the dispositions must be changed from inside this JVM
     public static void main(String[] args) throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        // int sigaction(int, const struct sigaction *, struct sigaction *): the handler is the
-        // struct's first field on x86_64 and aarch64 alike, and nothing else need be set for SIG_IGN.
-        MethodHandle sigaction = linker.downcallHandle(linker.defaultLookup().find("sigaction").orElseThrow(),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ignore = arena.allocate(256, 8);
-            ignore.set(ADDRESS, 0, MemorySegment.ofAddress(1)); // SIG_IGN
-            for (int signal : new int[] {Signals.HUP, Signals.PIPE, SIGCHLD}) {
-                if ((int) sigaction.invokeExact(signal, ignore, MemorySegment.NULL) != 0) throw new IllegalStateException("sigaction " + signal);
-            }
+        // sun.misc.Signal (module jdk.unsupported, on every JDK) sets SIG_IGN itself when given
+        // SignalHandler.SIG_IGN; reached by reflection, as javac warns on its name.
+        Class<?> signalClass = Class.forName("sun.misc.Signal");
+        Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+        Object ignore = handlerClass.getField("SIG_IGN").get(null);
+        for (String signal : new String[] {"HUP", "PIPE", "CHLD"}) {
+            Object s = signalClass.getConstructor(String.class).newInstance(signal);
+            signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, s, ignore);
         }
         System.out.println("jvm=" + ignoredByThisJvm());
         try (Launcher launcher = Launcher.create()) {

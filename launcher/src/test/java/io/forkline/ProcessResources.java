@@ -2,7 +2,7 @@ package io.forkline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Shim;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,9 +14,9 @@ import java.util.stream.Stream;
 /**
  * What a spawn could leak, counted from the kernel's point of view: open fds (pidfds and pipes
  * among them), JVM threads, unreaped children (zombies), the shim's child stacks, and the
- * JVM's native memory in the NMT category that FFM arenas use.
+ * native memory the shim has mapped (its buffers and large spawns' strings).
  */
-record ProcessResources(int fds, List<String> threads, List<Integer> zombies, long childStacks, long nativeOtherKb) {
+record ProcessResources(int fds, List<String> threads, List<Integer> zombies, long childStacks, long nativeBytes) {
 
     private static volatile boolean warmedUp;
 
@@ -53,7 +53,7 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
 
     static ProcessResources now() {
         return new ProcessResources(openFds(), countThreads(), zombieChildren(),
-                Shim.liveChildStacks(), NativeMemory.otherCommittedKb());
+                Shim.liveChildStacks(), Shim.mappedBytes());
     }
 
     /**
@@ -77,6 +77,23 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What each open fd refers to, to say what leaked. */
+    static List<String> openFdTargets() {
+        List<String> targets = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    targets.add(fd.getFileName() + "->" + Files.readSymbolicLink(fd));
+                } catch (IOException gone) {
+                    // the directory stream's own fd, or one closed meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return targets;
     }
 
     /** Children of this JVM (of any of its threads) that have exited and not been reaped. */
@@ -123,18 +140,17 @@ record ProcessResources(int fds, List<String> threads, List<Integer> zombies, lo
             }
             after = now();
         }
-        assertThat(after.fds()).as("open fds").isLessThanOrEqualTo(before.fds());
+        assertThat(after.fds()).as("open fds, now %s", openFdTargets()).isLessThanOrEqualTo(before.fds());
         assertThat(after.threads().size()).as("JVM threads %s, before %s", after.threads(), before.threads())
                 .isLessThanOrEqualTo(before.threads().size());
         assertThat(after.zombies()).as("zombie children").isEmpty();
         assertThat(after.childStacks()).as("native child stacks lent").isLessThanOrEqualTo(allowedStacks);
-        // NMT counts in KB and moves with unrelated JDK allocations; 256 KB is far below what
-        // one leaked arena per spawn would add over the hundreds of spawns in these tests.
-        assertThat(after.nativeOtherKb()).as("NMT 'Other' committed KB").isLessThanOrEqualTo(before.nativeOtherKb() + 256);
+        // Exact: the shim counts every byte it maps and unmaps; only event loops still open hold any.
+        assertThat(after.nativeBytes()).as("bytes the shim has mapped").isLessThanOrEqualTo(before.nativeBytes());
     }
 
     private boolean sameAs(ProcessResources before, long allowedStacks) {
         return fds <= before.fds && threads.size() <= before.threads.size() && zombies.isEmpty() && childStacks <= allowedStacks
-                && nativeOtherKb <= before.nativeOtherKb + 256;
+                && nativeBytes <= before.nativeBytes;
     }
 }

@@ -134,7 +134,7 @@ class ScaleTest {
     @Test
     void spawnsFromManyThreadsShareTheChildStacksOfThePool() throws Exception {
         ProcessResources before = ProcessResources.baseline();
-        long pooledBefore = io.forkline.sys.ffm.Shim.pooledChildStacks();
+        long pooledBefore = io.forkline.sys.shim.Shim.pooledChildStacks();
         try (Launcher launcher = Launcher.create()) {
             // Five threads one after another: each spawn borrows the pool's first free stack, so
             // the pool grows by one stack at most, however many threads have spawned.
@@ -147,9 +147,9 @@ class ScaleTest {
                     }
                 });
                 t.join();
-                assertThat(io.forkline.sys.ffm.Shim.liveChildStacks()).as("stacks lent after the spawn").isZero();
+                assertThat(io.forkline.sys.shim.Shim.liveChildStacks()).as("stacks lent after the spawn").isZero();
             }
-            assertThat(io.forkline.sys.ffm.Shim.pooledChildStacks()).isLessThanOrEqualTo(Math.max(pooledBefore, 1));
+            assertThat(io.forkline.sys.shim.Shim.pooledChildStacks()).isLessThanOrEqualTo(Math.max(pooledBefore, 1));
             // Twenty at once from virtual threads: at most twenty more (and never more than the
             // pool's 64), all given back.
             try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
@@ -157,8 +157,8 @@ class ScaleTest {
                     executor.submit(() -> launcher.spawn(Command.of("/bin/true")).waitFor());
                 }
             }
-            assertThat(io.forkline.sys.ffm.Shim.liveChildStacks()).isZero();
-            assertThat(io.forkline.sys.ffm.Shim.pooledChildStacks()).isBetween(1L, Math.max(pooledBefore, 1) + 20);
+            assertThat(io.forkline.sys.shim.Shim.liveChildStacks()).isZero();
+            assertThat(io.forkline.sys.shim.Shim.pooledChildStacks()).isBetween(1L, Math.max(pooledBefore, 1) + 20);
         }
         ProcessResources.now().assertNothingLeakedSince(before);
     }

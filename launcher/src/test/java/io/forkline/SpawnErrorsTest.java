@@ -3,7 +3,7 @@ package io.forkline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.shim.Errno;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -82,6 +82,30 @@ class SpawnErrorsTest extends LeakCheckedTest {
         assertThat(e.errno()).isEqualTo(Errno.ENOEXEC);
         assertThat(e.errnoName()).isEqualTo("ENOEXEC");
         assertThat(e.path()).isEqualTo(script.toString());
+    }
+
+    /**
+     * The C library's posix_spawn in its current version: glibc keeps an older posix_spawn for
+     * old programs (GLIBC_2.2.5) that runs a script without a shebang with /bin/sh; the default
+     * one (GLIBC_2.15) reports ENOEXEC, as clone3's execve does. The shim finds the functions by
+     * reading the C library's symbols, so this is what says it took the right version.
+     */
+    @Test
+    void scriptWithoutShebangThroughPosixSpawn(@TempDir Path dir) throws IOException {
+        Path script = Files.writeString(dir.resolve("script"), "echo I have no shebang\n");
+        script.toFile().setExecutable(true);
+        SpawnException e = spawnFails(Command.of(script.toString()).usePosixSpawn());
+        assertThat(e.syscall()).isEqualTo("posix_spawn");
+        assertThat(e.errno()).isEqualTo(Errno.ENOEXEC);
+        assertThat(e.path()).isEqualTo(script.toString());
+    }
+
+    @Test
+    void posixSpawnWithACwdThatDoesNotExist(@TempDir Path dir) {
+        Path missing = dir.resolve("missing");
+        SpawnException e = spawnFails(Command.of("/bin/true").cwd(missing).usePosixSpawn());
+        assertThat(e.syscall()).isEqualTo("posix_spawn");
+        assertThat(e.errno()).isEqualTo(Errno.ENOENT);
     }
 
     @Test

@@ -194,7 +194,7 @@ class StdioTest extends LeakCheckedTest {
     void childInheritsOnlyStdioAndWhatWasPassed(@TempDir Path dir) throws Exception {
         // A plain FileInputStream: the JDK opens it without O_CLOEXEC, so only close_range keeps it out.
         Path file = Files.writeString(dir.resolve("held-open"), "x");
-        int[] passed = io.forkline.sys.ffm.Shim.pipe();
+        int[] passed = io.forkline.sys.shim.Shim.pipe();
         try (var held = new java.io.FileInputStream(file.toFile())) {
             assertThat(held.available()).isEqualTo(1);
             Child child = launcher.spawn(Command.of("ls", "-l", "/proc/self/fd/")
@@ -211,8 +211,8 @@ class StdioTest extends LeakCheckedTest {
             assertThat(listing).contains("7 -> pipe:");
             assertThat(listing).doesNotContain(file.toString());
         } finally {
-            io.forkline.sys.ffm.Shim.close(passed[0]);
-            io.forkline.sys.ffm.Shim.close(passed[1]);
+            io.forkline.sys.shim.Shim.close(passed[0]);
+            io.forkline.sys.shim.Shim.close(passed[1]);
         }
     }
 
@@ -220,7 +220,7 @@ class StdioTest extends LeakCheckedTest {
     void aJvmWithThousandsOfFdsOpenSpawnsWithoutCopyingThem(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("f"), "");
         List<java.nio.channels.FileChannel> crowd = new java.util.ArrayList<>();
-        int[] passed = io.forkline.sys.ffm.Shim.pipe();
+        int[] passed = io.forkline.sys.shim.Shim.pipe();
         try {
             for (int i = 0; i < 3000; i++) crowd.add(java.nio.channels.FileChannel.open(file));
             long sharedBefore = launcher.sharedFdTableSpawnCount();
@@ -235,8 +235,8 @@ class StdioTest extends LeakCheckedTest {
             assertThat(launcher.sharedFdTableSpawnCount()).isEqualTo(sharedBefore + 1);
         } finally {
             for (java.nio.channels.FileChannel channel : crowd) channel.close();
-            io.forkline.sys.ffm.Shim.close(passed[0]);
-            io.forkline.sys.ffm.Shim.close(passed[1]);
+            io.forkline.sys.shim.Shim.close(passed[0]);
+            io.forkline.sys.shim.Shim.close(passed[1]);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.forkline.agent;
 
-import io.forkline.sys.ffm.LibraryFile;
+import io.forkline.sys.shim.LibraryFile;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;

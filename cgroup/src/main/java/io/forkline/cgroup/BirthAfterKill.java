@@ -1,11 +1,11 @@
 package io.forkline.cgroup;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Fs;
-import io.forkline.sys.ffm.Shim;
-import io.forkline.sys.ffm.SpawnSpec;
-import io.forkline.sys.ffm.Spawned;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Fs;
+import io.forkline.sys.shim.Shim;
+import io.forkline.sys.shim.SpawnSpec;
+import io.forkline.sys.shim.Spawned;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 

@@ -1,9 +1,9 @@
 package io.forkline.cgroup;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Fs;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Fs;
+import io.forkline.sys.shim.Shim;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -533,7 +533,7 @@ public final class Cgroup implements AutoCloseable {
             throw gone;
         }
         if (populated) {
-            throw new CgroupSyscallException(io.forkline.sys.ffm.Errors.syscall("rmdir", Errno.EBUSY, v2.path.toString(),
+            throw new CgroupSyscallException(io.forkline.sys.shim.Errors.syscall("rmdir", Errno.EBUSY, v2.path.toString(),
                     "the group still has processes: kill() and awaitEmpty() first, or destroy()"));
         }
         CgroupException failure = null;
@@ -570,7 +570,7 @@ public final class Cgroup implements AutoCloseable {
         if (populated) {
             kill();
             if (!awaitEmpty(timeout)) {
-                throw new CgroupSyscallException(io.forkline.sys.ffm.Errors.syscall("rmdir", Errno.EBUSY, v2.path.toString(),
+                throw new CgroupSyscallException(io.forkline.sys.shim.Errors.syscall("rmdir", Errno.EBUSY, v2.path.toString(),
                         "still populated " + timeout.toMillis() + " ms after cgroup.kill"));
             }
         }

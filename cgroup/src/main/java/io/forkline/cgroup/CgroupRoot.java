@@ -1,8 +1,8 @@
 package io.forkline.cgroup;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Fs;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Fs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -222,7 +222,7 @@ public final class CgroupRoot implements AutoCloseable {
                 int rc = Fs.accessAt(fd, file, Fs.W_OK);
                 if (rc < 0) {
                     throw new UnusableRootException(path.toString(), "not writable: " + path.resolve(file).normalize()
-                            + ": " + io.forkline.sys.ffm.Errors.name(-rc) + " (delegate it to this user, or run as root)", null);
+                            + ": " + io.forkline.sys.shim.Errors.name(-rc) + " (delegate it to this user, or run as root)", null);
                 }
             }
             return dir;

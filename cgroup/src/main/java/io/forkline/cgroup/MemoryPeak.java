@@ -1,9 +1,9 @@
 package io.forkline.cgroup;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Fs;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Fs;
+import io.forkline.sys.shim.Shim;
 
 /**
  * A v2 group's {@code memory.peak}, held open so that a pooled group can report each job's own

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.ExitRecord;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.ExitRecord;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

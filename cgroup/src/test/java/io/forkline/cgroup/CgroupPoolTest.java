@@ -3,7 +3,7 @@ package io.forkline.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.forkline.sys.ffm.ExitRecord;
+import io.forkline.sys.shim.ExitRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;

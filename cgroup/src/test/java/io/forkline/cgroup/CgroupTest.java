@@ -3,8 +3,8 @@ package io.forkline.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.ExitRecord;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.ExitRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -34,7 +34,12 @@ final class ReadOnlyProbe {
                 .redirectErrorStream(true)
                 .start();
         p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String output;
+        // Closed here rather than by the JDK's reaper thread, which may do it after waitFor returns
+        // and so after the caller counted its fds.
+        try (java.io.InputStream in = p.getInputStream()) {
+            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("probe timed out: " + output);

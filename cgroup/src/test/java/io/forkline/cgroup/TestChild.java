@@ -1,15 +1,12 @@
 package io.forkline.cgroup;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.ExitRecord;
-import io.forkline.sys.ffm.Shim;
-import io.forkline.sys.ffm.SpawnSpec;
-import io.forkline.sys.ffm.Spawned;
+import io.forkline.sys.shim.ExitRecord;
+import io.forkline.sys.shim.Shim;
+import io.forkline.sys.shim.SpawnSpec;
+import io.forkline.sys.shim.Spawned;
 import java.io.ByteArrayOutputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -62,10 +59,8 @@ final class TestChild implements AutoCloseable {
     }
 
     void write(String text) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-            Shim.write(stdin, arena.allocateFrom(JAVA_BYTE, bytes), bytes.length);
-        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        for (int done = 0; done < bytes.length; ) done += (int) Shim.write(stdin, bytes, done, bytes.length - done);
     }
 
     void closeStdin() {
@@ -76,13 +71,11 @@ final class TestChild implements AutoCloseable {
     /** Reads stdout up to a newline (blocking). */
     String readLine() throws SyscallException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment b = arena.allocate(1);
-            while (Shim.read(stdout, b, 1) == 1) {
-                byte c = b.get(JAVA_BYTE, 0);
-                if (c == '\n') break;
-                line.write(c);
-            }
+        ByteBuffer b = ByteBuffer.allocateDirect(1);
+        while (Shim.read(stdout, b, 1) == 1) {
+            byte c = b.get(0);
+            if (c == '\n') break;
+            line.write(c);
         }
         return line.toString(StandardCharsets.UTF_8);
     }
@@ -91,10 +84,12 @@ final class TestChild implements AutoCloseable {
     String stderrNow() throws SyscallException {
         Shim.setNonBlocking(stderr);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buffer = arena.allocate(4096);
-            long n;
-            while ((n = Shim.read(stderr, buffer, 4096)) > 0) out.write(buffer.asSlice(0, n).toArray(JAVA_BYTE), 0, (int) n);
+        ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
+        byte[] chunk = new byte[4096];
+        long n;
+        while ((n = Shim.read(stderr, buffer, 4096)) > 0) {
+            buffer.get(0, chunk, 0, (int) n);
+            out.write(chunk, 0, (int) n);
         }
         return out.toString(StandardCharsets.UTF_8);
     }

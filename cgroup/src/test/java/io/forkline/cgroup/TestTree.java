@@ -168,6 +168,21 @@ final class TestTree implements AutoCloseable {
         }
     }
 
+    /** What each open fd refers to, for the message when a count is off. */
+    static java.util.List<String> openFdTargets() throws IOException {
+        java.util.List<String> targets = new java.util.ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    targets.add(fd.getFileName() + "->" + Files.readSymbolicLink(fd));
+                } catch (IOException gone) {
+                    // the listing's own fd
+                }
+            }
+        }
+        return targets;
+    }
+
     /**
      * @return the number of open fds of this JVM, after the first use of the native library and
      *     of the error paths (which open jars and load classes once)

@@ -1,6 +1,6 @@
 package io.forkline.cli;
 
-import io.forkline.sys.ffm.NativeTool;
+import io.forkline.sys.shim.NativeTool;
 import io.forkline.Command;
 import io.forkline.Exit;
 import io.forkline.Launcher;
@@ -65,7 +65,7 @@ final class BenchParallelCommand implements Callable<Integer> {
     /** The JSON keys of the contract, in order. */
     static final List<String> JSON_KEYS = List.of("runner", "workload", "jobs", "jobs_per_sec", "runner_cpu_us_per_job");
 
-    /** What every JVM that runs the CLI needs, whoever starts it: the native shim is called through FFM. */
+    /** What every JVM that runs the CLI needs, whoever starts it: the native shim is loaded with System.load (JNI). */
     static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
 
     private static final int WARMUP_JOBS = 20;

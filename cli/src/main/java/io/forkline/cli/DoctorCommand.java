@@ -1,7 +1,7 @@
 package io.forkline.cli;
 
 import io.forkline.Launcher;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Shim;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

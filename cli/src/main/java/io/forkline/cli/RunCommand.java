@@ -207,7 +207,7 @@ final class RunCommand implements Callable<Integer> {
                 root.destroy(Duration.ofSeconds(10));
             } catch (CgroupSyscallException e) {
                 // EBUSY: another run's group is in the subtree; the last run out removes it.
-                if (e.errno() != io.forkline.sys.ffm.Errno.EBUSY) throw e;
+                if (e.errno() != io.forkline.sys.shim.Errno.EBUSY) throw e;
                 root.close();
             }
         }

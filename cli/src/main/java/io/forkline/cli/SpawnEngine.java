@@ -1,6 +1,6 @@
 package io.forkline.cli;
 
-import io.forkline.sys.ffm.NativeTool;
+import io.forkline.sys.shim.NativeTool;
 import io.forkline.lab.Latencies;
 import io.forkline.Child;
 import io.forkline.Command;

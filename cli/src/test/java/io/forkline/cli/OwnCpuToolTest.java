@@ -1,6 +1,6 @@
 package io.forkline.cli;
 
-import io.forkline.sys.ffm.NativeTool;
+import io.forkline.sys.shim.NativeTool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;

@@ -8,7 +8,7 @@ import io.forkline.cgroup.Cgroup;
 import io.forkline.cgroup.CgroupPool;
 import io.forkline.cgroup.CgroupRoot;
 import io.forkline.cgroup.CgroupSyscallException;
-import io.forkline.sys.ffm.Errno;
+import io.forkline.sys.shim.Errno;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.forkline.lab;
 
-import io.forkline.sys.ffm.NativeTool;
+import io.forkline.sys.shim.NativeTool;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

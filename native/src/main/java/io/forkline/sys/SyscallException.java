@@ -8,7 +8,7 @@ import java.util.Objects;
  * the path when one was involved, for example
  * {@code execve(/usr/bin/nope): ENOENT (No such file or directory)}.
  *
- * <p>Instances are made in one place, {@code io.forkline.sys.ffm.Errors}, from the {@code -errno}
+ * <p>Instances are made in one place, {@code io.forkline.sys.shim.Errors}, from the {@code -errno}
  * that every native function returns.
  */
 public class SyscallException extends IOException {

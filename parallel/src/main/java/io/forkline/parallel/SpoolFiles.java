@@ -1,8 +1,8 @@
 package io.forkline.parallel;
 
 import io.forkline.sys.SyscallException;
-import io.forkline.sys.ffm.Errno;
-import io.forkline.sys.ffm.Shim;
+import io.forkline.sys.shim.Errno;
+import io.forkline.sys.shim.Shim;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

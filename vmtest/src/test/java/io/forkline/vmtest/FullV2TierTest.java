@@ -125,7 +125,7 @@ class FullV2TierTest {
         String deps = Files.readString(dir.resolve("classpath.txt")).strip();
         if (!deps.isEmpty()) classpath.addAll(Arrays.asList(deps.split(":")));
 
-        List<String> jvmArgs = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-XX:NativeMemoryTracking=summary",
+        List<String> jvmArgs = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED",
                 // C1 only: under emulation the short tests are over before C2 would pay off.
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx512m", "-Djava.io.tmpdir=/tmp",
                 "-Dforkline.vm.guest=true"));

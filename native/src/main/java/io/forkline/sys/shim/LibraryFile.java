@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,8 +16,8 @@ import java.util.function.Function;
  * Finds {@code libforkline.so} for this host at {@code META-INF/native/linux-<arch>/} and hands it
  * to a loader as a file, which is what dlopen needs: as it is when the resource is a file, else
  * through its cached copy ({@link LibraryCache}), else through a temporary copy deleted once
- * loaded. One place for both ways the library is loaded: FFM's {@code SymbolLookup} for the
- * library ({@link NativeLibrary}) and {@code System.load} for the drop-in agent's JNI entry.
+ * loaded. One place for both users of the library: the library's JNI bindings
+ * ({@link NativeLibrary}) and the drop-in agent's JNI entry, which load it with {@code System.load}.
  */
 public final class LibraryFile {
     /** Loads a library file; throws {@link IllegalArgumentException} or {@link UnsatisfiedLinkError} if the file cannot be loaded. */

@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 /** The steps of a spawn as {@code enum fl_step} in forkline.h numbers them, and the syscall each names. */
 public final class SpawnStep {
@@ -35,8 +35,16 @@ public final class SpawnStep {
         };
     }
 
-    static String detail(int step) {
+    /** {@code enum fl_posix_spawn_detail}. */
+    private static final int NO_CHDIR = 1;
+    private static final int NO_LIBC = 2;
+
+    static String detail(int step, int detail) {
         if (step == KILLED_AT_BIRTH) return KILLED_AT_BIRTH_TEXT;
+        if (detail == NO_CHDIR && step == UNSUPPORTED) {
+            return "this C library's posix_spawn cannot change the working directory (no posix_spawn_file_actions_addchdir_np)";
+        }
+        if (detail == NO_LIBC && step == POSIX_SPAWN) return "the C library's posix_spawn functions were not found in this process";
         return step == UNSUPPORTED
                 ? "posix_spawn (asked for, or the fallback when clone3 and clone are refused) cannot apply "
                         + "rlimits, a umask, a parent-death signal or a cgroup"

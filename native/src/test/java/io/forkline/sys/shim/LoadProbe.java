@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 /** Run in a child JVM by {@link OtherBuildTest}: loads the library the classpath offers and says how that went. */
 final class LoadProbe {

@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 /** The errno values forkline reacts to by number. Names and texts come from libc (see {@link Errors}). */
 public final class Errno {

@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 import io.forkline.sys.SyscallException;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 /**
  * What waitid(P_PIDFD) reported for a reaped child, with the rusage of the raw system call.

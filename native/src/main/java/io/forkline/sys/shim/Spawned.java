@@ -1,4 +1,4 @@
-package io.forkline.sys.ffm;
+package io.forkline.sys.shim;
 
 /**
  * A child that the shim started.
