@@ -72,7 +72,12 @@ class AgentDifferentialTest {
         return environment;
     }
 
-    private static void assertSameAsTheJdk(TestJvms.Jvm jvm, Map<String, String> environment, String group) throws Exception {
+    private static void assertSameAsTheJdk(TestJvms.Jvm jvm, Map<String, String> inherited, String group) throws Exception {
+        // The agent's run starts with no copy of its library cached, as a JVM's first spawn on a
+        // new machine does (LibraryCache writes one): what that costs the program is compared too.
+        Map<String, String> environment = new HashMap<>(inherited);
+        Path cache = Files.createTempDirectory(fixture, "library-cache-");
+        environment.put("XDG_CACHE_HOME", cache.toString());
         // The same options but the agent for both, so that no warning of the JDK's differs between them.
         AgentJvm.Result jdk = AgentJvm.run(jvm, scenarios, List.of("--enable-native-access=ALL-UNNAMED"), environment, fixture,
                 Scenarios.class.getName(), fixture.toString(), group);
@@ -87,6 +92,10 @@ class AgentDifferentialTest {
         long spawns = Long.parseLong(agent.agentLine().replaceAll(".* spawns=(\\d+) .*", "$1"));
         assertThat(spawns).as("spawns the agent made on %s", jvm).isGreaterThan(0);
         assertThat(agent.stderr()).as("the agent says nothing when all is well").isEqualTo(jdk.stderr());
+        try (var copies = Files.list(cache.resolve("forkline"))) {
+            assertThat(copies.map(f -> f.getFileName().toString()).toList()).as("the library the agent's run cached")
+                    .singleElement().asString().startsWith("libforkline-").endsWith(".so");
+        }
         assertThat(differences(jdk.observed(), agent.observed())).as("lines that differ (JDK | agent)").isEmpty();
         // The report is not trivially equal: it holds what each scenario was to show.
         assertThat(jdk.observed()).contains("== ").contains("exit: ").contains("fds after all children: 0 more than before")
