@@ -8,6 +8,10 @@
 #     scripts/jdks.sh prepare
 #         makes the root, or reuses it, and prints on stdout:  root=DIR  jdk21=DIR  jdk25=DIR
 #         (the JDKs' homes inside the root), and on stderr what the root is made of
+#     scripts/jdks.sh old
+#         Debian bullseye's openjdk-11-jre-headless, a JVM older than any the agent serves (for its
+#         one-line refusal), unpacked from the package: bullseye's binaries run on the host's newer
+#         C library, so no root is made; prints on stdout:  jdk11=DIR
 #     scripts/jdks.sh run ROOT [--bind DIR]... -- COMMAND [ARG...]
 #         runs COMMAND (a path inside the root, such as JDKHOME/bin/java) chrooted into ROOT, with
 #         /proc, /dev, /sys (cgroups with it), and each DIR of the host bound at the same path;
@@ -140,6 +144,58 @@ prepare() {
   echo "jdk25=/usr/lib/jvm/java-25-openjdk-amd64"
 }
 
+# Bullseye's JDK 11, newest build of the day like the trixie ones, cached under its version beside
+# them with its record (package version, the .deb's sha256, java -version, the date); the package's
+# absolute links (into /etc, where the host has no java-11-openjdk) point into the unpacked tree.
+old() {
+  local cache="${FORKLINE_JDKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-jdks}"
+  case "$cache" in /*) ;; *) cache="$PWD/$cache" ;; esac
+  cd /
+  . "$here/mirror.sh"
+  mirror_lists "$cache/apt-bullseye" amd64 "${FORKLINE_JDKS_LISTS_MAX_AGE:-60}" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bullseye main" \
+    "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $security bullseye-security main" ||
+    die "FORKLINE_JDKS_LISTS_MAX_AGE must be a number of minutes"
+  [ "$mirror_state" != none ] || { cat "$cache/apt-bullseye/update.log" >&2; die "apt-get update of bullseye failed"; }
+  local package=openjdk-11-jre-headless version dir
+  version="$(mirror_version "$package")"
+  [ -n "$version" ] || die "bullseye's lists do not name $package"
+  dir="$cache/bullseye-jdk11-$(printf '%s' "$version" | sha256sum | cut -c1-12)"
+  local home="$dir/root/usr/lib/jvm/java-11-openjdk-amd64"
+  if [ ! -f "$dir.complete" ]; then
+    local stage="$cache/.bullseye-jdk11.$$" link target
+    rm -rf "$stage"
+    mkdir -p "$stage/deb"
+    say "unpacking bullseye's $package=$version into $dir"
+    (cd "$stage/deb" && apt-get "${mirror_apt[@]}" download "$package=$version") >"$cache/bullseye-download.log" 2>&1 ||
+      { tail -n 20 "$cache/bullseye-download.log" >&2; rm -rf "$stage"; die "downloading $package=$version failed"; }
+    dpkg-deb -x "$stage"/deb/*.deb "$stage/root" || { rm -rf "$stage"; die "dpkg-deb -x of $package failed"; }
+    find "$stage/root" -type l -lname '/*' | while read -r link; do
+      target="$(readlink "$link")"
+      [ -e "$stage/root$target" ] || continue # the CA store and the like: nothing a start reads
+      ln -sfn "$(realpath --relative-to="$(dirname "$link")" "$stage/root$target")" "$link"
+    done
+    "$stage/root/usr/lib/jvm/java-11-openjdk-amd64/bin/java" -version >"$stage.version" 2>&1 ||
+      { cat "$stage.version" >&2; rm -rf "$stage" "$stage.version"; die "the unpacked JDK 11 does not start"; }
+    {
+      echo "$package=$version from $mirror bullseye"
+      echo "sha256=$(sha256sum "$stage"/deb/*.deb | cut -d' ' -f1)"
+      echo "jdk11=$(sed -n 2p "$stage.version")"
+      echo "made=$(date -u +%FT%TZ)"
+    } >"$stage.inputs"
+    rm -f "$stage.version"
+    rm -rf "$stage/deb" "$dir"
+    mv "$stage" "$dir"
+    mv "$stage.inputs" "$dir.inputs"
+  fi
+  touch "$dir.complete"
+  find "$cache" -maxdepth 1 -name 'bullseye-jdk11-*.complete' -mtime +7 -printf '%p\n' | while read -r older; do
+    [ "$older" = "$dir.complete" ] || rm -rf "${older%.complete}" "${older%.complete}.inputs" "$older"
+  done
+  say "bullseye JDK 11 $dir: $(paste -sd';' "$dir.inputs")"
+  echo "jdk11=$home"
+}
+
 # java FEATURE [ARG...]: trixie's java, for a test run that names it as its JVM.
 java_in() {
   local feature="$1" cache="${FORKLINE_JDKS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/forkline-jdks}" binds=() dir
@@ -161,7 +217,8 @@ java_in() {
 
 case "${1:-}" in
   prepare) prepare ;;
+  old) old ;;
   run) shift; [ $# -ge 1 ] || die "usage: $0 run ROOT [--bind DIR]... -- COMMAND..."; run_in "$@" ;;
   java) shift; [ $# -ge 1 ] || die "usage: $0 java 21|25 [ARG...]"; java_in "$@" ;;
-  *) echo "usage: $0 prepare | run ROOT [--bind DIR]... -- COMMAND... | java 21|25 [ARG...]" >&2; exit 2 ;;
+  *) echo "usage: $0 prepare | old | run ROOT [--bind DIR]... -- COMMAND... | java 21|25 [ARG...]" >&2; exit 2 ;;
 esac

@@ -11,7 +11,7 @@ import java.util.Set;
  * Installs the drop-in mode, paying at the JVM's start only for what every JVM needs, since most
  * JVMs that a {@code JAVA_TOOL_OPTIONS} reaches never spawn.
  *
- * <p>At the start: decide whether this JVM is one the agent knows (a JDK 25, the JDK's launch
+ * <p>At the start: decide whether this JVM is one the agent knows (a JDK 17, 21 or 25, the JDK's launch
  * mechanism not chosen by the user); hold a few low fds ({@link FdReservation}) while the fd
  * table is small; install the transformer. When ProcessImpl loads (now, if it has): open
  * java.lang to this module, define in it a small bridge class ({@link BridgeClass}) that holds a
@@ -40,7 +40,7 @@ final class Agent {
 
     private Agent() {}
 
-    /** @param setting {@code -Dforkline.agent}: "on", or "force" to try on a JDK other than 25 */
+    /** @param setting {@code -Dforkline.agent}: "on", or "force" to try on a JDK other than 17, 21 and 25 */
     static void install(Instrumentation instrumentation, java.net.URL agentJar, String setting) {
         String refusal = refusal(setting);
         if (refusal != null) {
@@ -78,14 +78,47 @@ final class Agent {
         bridgeDefined = true;
     }
 
+    /**
+     * Whether the agent was verified on this feature release: its {@code java.lang.ProcessImpl}
+     * read (the class file, ProcessImpl_md.c, childproc.c, jspawnhelper) and its children
+     * compared with the agent's by the differential test. What 17, 21 and 25 share, and the
+     * agent relies on: the private native {@code int forkAndExec(int mode, byte[] helperpath,
+     * byte[] prog, byte[] argBlock, int argc, byte[] envBlock, int envc, byte[] dir, int[] fds,
+     * boolean redirectErrorStream)}, {@code (I[B[B[BI[BI[B[IZ)I}, called once, by invokevirtual,
+     * from the one constructor ({@link ProcessImplRewriter}); POSIX_SPAWN through jspawnhelper as
+     * Linux's default, VFORK and FORK on request (and then the agent stands aside); childproc.c's
+     * PATH search (the JVM's PATH as ProcessImpl's class initialisation read it, ":/bin:/usr/bin"
+     * without one, EACCES remembered; glibc execvp when the environment is inherited), its
+     * /bin/sh retry on ENOEXEC, its chdir in the child and its closing of every fd from 3 up;
+     * ProcessImpl_md.c's reaping, and its SIGCHLD set to SIG_DFL in the JVM when ProcessImpl
+     * initialises. What differs, each read from the running JDK rather than assumed: the words
+     * of a failure ({@link JdkMessages}: 17 says "error=2, No such file or directory", 21.0.13
+     * and 25.0.3 "Exec failed, error: 2 (No such file or directory) "), the child's signal mask
+     * (17 keeps the spawning thread's, with SIGQUIT blocked; JDK-8234262, JDK 20) and SIGPIPE
+     * and SIGCHLD (set to SIG_DFL from 25.0.3, JDK-8364611); see {@link NativeSpawn#jdkChild}.
+     * 18 to 20 and 22 to 24 (and 26) were never read, so they are refused, however alike.
+     */
+    static boolean verified(int feature) {
+        return feature == 17 || feature == 21 || feature == 25;
+    }
+
     /** @return why the agent must do nothing in this JVM, or null */
     static String refusal(String setting) {
-        if (System.getProperty("jdk.lang.Process.launchMechanism") != null) {
+        return refusal(setting, System.getProperty("jdk.lang.Process.launchMechanism"), Runtime.version());
+    }
+
+    /**
+     * @param setting {@code -Dforkline.agent}
+     * @param launchMechanism {@code -Djdk.lang.Process.launchMechanism}, or null
+     * @param jdk the running JDK's version
+     * @return why the agent must do nothing in such a JVM, or null
+     */
+    static String refusal(String setting, String launchMechanism, Runtime.Version jdk) {
+        if (launchMechanism != null) {
             return "jdk.lang.Process.launchMechanism is set, so the JDK's own launcher is kept";
         }
-        int feature = Runtime.version().feature();
-        if (feature != 25 && !setting.equals("force")) {
-            return "JDK " + Runtime.version() + " is not one this agent was verified on (" + AgentStatus.VERIFIED_ON
+        if (!verified(jdk.feature()) && !setting.equals("force")) {
+            return "JDK " + jdk + " is not one this agent was verified on (" + AgentStatus.VERIFIED_ON
                     + "); -Dforkline.agent=force tries it anyway, rewriting only a ProcessImpl of the same shape";
         }
         return null;

@@ -46,9 +46,12 @@ final class AgentShim {
             clone3 = LibraryFile.open(resource -> inJar(agentJar, resource), (file, description) -> {
                 System.load(file.toString());
                 FdReservation.release();
-                return NativeSpawn.init(Agent.FD_SLOTS, NativeSpawn.jdkDefaultsPipeAndChld(Runtime.version()));
+                return NativeSpawn.init(Agent.FD_SLOTS, NativeSpawn.jdkChild(Runtime.version()));
             });
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
+        } catch (RuntimeException | LinkageError e) {
+            // LinkageError: the library's UnsatisfiedLinkError, and a shaded class this JVM cannot
+            // load (UnsupportedClassVersionError, should the jar's be newer than the agent's 17):
+            // either turns the agent off, and this spawn goes to the JDK, rather than failing it.
             FdReservation.release(); // no shim will take them
             AgentStatus.off("cannot load libforkline.so from " + agentJar + ": " + e, true);
             return -1;

@@ -12,7 +12,7 @@ public final class AgentStatus {
     public static final String SPAWNS = "forkline.agent.spawns";
     public static final String FALLBACKS = "forkline.agent.fallbacks";
     /** The JDK builds whose ProcessImpl and childproc.c this agent was checked against. */
-    public static final String VERIFIED_ON = "OpenJDK 25 (Temurin 25.0.3+9)";
+    public static final String VERIFIED_ON = "OpenJDK 17, 21 and 25 (Debian 17.0.15, Debian 21.0.13.1, Temurin 25.0.3 and Debian 25.0.5.1)";
 
     private static volatile boolean active;
     private static long spawns;

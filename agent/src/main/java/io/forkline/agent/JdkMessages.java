@@ -1,17 +1,19 @@
 package io.forkline.agent;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The message of the IOException a failed spawn gets, in the running JDK's own words. They
- * changed within JDK 25's updates: 25.0.3 says "Exec failed, error: 2 (No such file or
- * directory) " where earlier builds said "error=2, No such file or directory", and a failure to
- * start the child carries jspawnhelper's "Possible reasons" advice. Rather than guess by version,
- * the words are read from the JDK's own libjava.so, once, at the first failure: the format
- * string and the advice text are there as C strings.
+ * changed in the updates, not with the feature release: 25.0.3 says "Exec failed, error: 2 (No
+ * such file or directory) " where earlier builds said "error=2, No such file or directory", and a
+ * failure to start the child carries jspawnhelper's "Possible reasons" advice; Debian's 21.0.13
+ * has the new words too (taken into 21u), while 17.0.15 and 17.0.19 still have ProcessImpl_md.c's
+ * {@code "error=%d, %s"}. Rather than guess by version, the words are read from the JDK's own
+ * libjava.so, once, at the first failure: the format string and the advice text are there as C
+ * strings.
  */
 final class JdkMessages {
     private static final String MODERN_FORMAT = "%s, error: %d (%s) %s";
@@ -48,8 +50,11 @@ final class JdkMessages {
 
     static Words read(Path libjava) {
         byte[] library;
-        try {
-            library = Files.readAllBytes(libjava);
+        // java.io, not Files: on JDK 17 the first FileChannel makes NIO open a socket that it
+        // keeps for the JVM's life (FileDispatcherImpl's pre-close fd), one fd more than the
+        // program had without the agent.
+        try (FileInputStream in = new FileInputStream(libjava.toFile())) {
+            library = in.readAllBytes();
         } catch (IOException | RuntimeException e) {
             return new Words(false, false, "");
         }

@@ -10,7 +10,8 @@ import java.lang.reflect.Method;
  * it to every JVM a build starts, old ones too. So this class, and only this one, is compiled
  * for Java 8 (the agent's pom compiles it apart, with {@code --release 8}), names no other class
  * of the agent, and checks the runtime before anything else is loaded: on a JVM that cannot load
- * the rest (older than the JDK 25 it is compiled for) or on another OS it sets
+ * the rest (older than the JDK 17 it is compiled for: 8 and 11 are still met under
+ * {@code JAVA_TOOL_OPTIONS}, in build tools' own JVMs) or on another OS it sets
  * {@code forkline.agent.status} to {@code off: why}, prints that one line on stderr, and leaves
  * the JVM as it found it. Only then is {@code AgentStart} loaded, by name. This is the shape of
  * dd-trace-java's AgentPreCheck.
@@ -18,8 +19,12 @@ import java.lang.reflect.Method;
  * <p>Nothing here may throw: an exception out of premain ends the JVM before main.
  */
 public final class Premain {
-    /** The oldest feature release the rest of the agent's class files load on. */
-    private static final int OLDEST_LOADABLE = 25;
+    /**
+     * The oldest feature release the rest of the agent's class files load on (the agent's pom
+     * compiles them with {@code --release 17}). Which of the releases from here up the agent
+     * actually changes anything on is the rest's decision ({@code Agent.refusal}).
+     */
+    static final int OLDEST_LOADABLE = 17;
 
     private Premain() {}
 
@@ -77,7 +82,7 @@ public final class Premain {
             return "cannot tell this JVM's Java version from java.specification.version=" + specification;
         }
         if (feature < OLDEST_LOADABLE) {
-            return "JDK " + feature + " is older than the JDK " + OLDEST_LOADABLE + " this agent serves";
+            return "JDK " + feature + " is older than JDK " + OLDEST_LOADABLE + ", the oldest this agent serves";
         }
         return null;
     }

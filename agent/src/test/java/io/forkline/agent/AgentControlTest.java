@@ -48,15 +48,43 @@ class AgentControlTest {
     }
 
     /**
-     * JAVA_TOOL_OPTIONS hands the agent to every JVM a build starts, old ones too: on this
-     * machine the default java is Debian's JDK 17, and Debian trixie's is 21. Each must start,
-     * spawn with the JDK's own launcher, and hear why in one line. The program is a single
-     * source file that the JDK compiles itself, since this module's classes are JDK 25's.
+     * JAVA_TOOL_OPTIONS hands the agent to every JVM a build starts: on this machine the default
+     * java is Debian's JDK 17, and Debian trixie's is 21. Both are served: a program run as a
+     * single source file (the JDK compiles it in the same JVM, before main) spawns through
+     * forkline, and nothing is said.
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "JDK {0}")
     @org.junit.jupiter.params.provider.MethodSource("olderJdks")
-    void anOlderJdkStartsUnderTheAgentUntouchedAndSaysWhyInOneLine(int feature) throws Exception {
+    void jdk17And21AreServedAndSayNothing(int feature) throws Exception {
         TestJvms.Jvm jvm = feature == 17 ? TestJvms.debian17() : TestJvms.trixie(feature);
+        Path source = scratch.resolve("SpawnOnOlderJdk.java");
+        Files.writeString(source, """
+                public class SpawnOnOlderJdk {
+                    public static void main(String[] args) throws Exception {
+                        Process p = new ProcessBuilder("sh", "-c", "echo hello").start();
+                        System.out.print(new String(p.getInputStream().readAllBytes()));
+                        System.out.println("exit=" + p.waitFor());
+                        System.out.println("#agent status=" + System.getProperty("forkline.agent.status")
+                                + " spawns=" + System.getProperty("forkline.agent.spawns")
+                                + " java=" + Runtime.version().feature());
+                    }
+                }
+                """);
+        AgentJvm.Result result = AgentJvm.runSource(jvm, AgentJvm.agentOptions(), source, scratch);
+        assertThat(result.exit()).as("%s: %s", jvm, result.stderr()).isZero();
+        assertThat(result.stdout()).as("%s", jvm).isEqualTo("hello\nexit=0\n#agent status=active spawns=1 java=" + feature + "\n");
+        assertThat(result.stderr()).as("%s", jvm).isEmpty();
+    }
+
+    /**
+     * JAVA_TOOL_OPTIONS also reaches JVMs older than the agent serves (a build tool's own JDK 8
+     * or 11): Debian bullseye's JDK 11 must start, spawn with the JDK's own launcher, and hear
+     * why in one line. Only -javaagent: JDK 11 refuses --enable-native-access as an unknown
+     * option. The program is compiled for 11 here (that JDK is a JRE, without javac).
+     */
+    @Test
+    void aJdkOlderThan17StartsUntouchedAndSaysWhyInOneLine() throws Exception {
+        TestJvms.Jvm jvm = TestJvms.debian11();
         Path source = scratch.resolve("SpawnOnOldJdk.java");
         Files.writeString(source, """
                 public class SpawnOnOldJdk {
@@ -68,8 +96,10 @@ class AgentControlTest {
                     }
                 }
                 """);
-        AgentJvm.Result result = AgentJvm.runSource(jvm, AgentJvm.agentOptions(), source, scratch);
-        String why = "JDK " + feature + " is older than the JDK 25 this agent serves";
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        assertThat(javac.run(null, null, null, "--release", "11", "-d", scratch.toString(), source.toString())).isZero();
+        AgentJvm.Result result = AgentJvm.run(jvm, scratch, List.of("-javaagent:" + AgentJvm.agentJar()), null, scratch, "SpawnOnOldJdk");
+        String why = "JDK 11 is older than JDK 17, the oldest this agent serves";
         assertThat(result.exit()).as("%s: %s", jvm, result.stderr()).isZero();
         assertThat(result.stdout()).as("%s", jvm).isEqualTo("hello\nexit=0\n#agent status=off: " + why + "\n");
         assertThat(result.stderr().lines().toList()).as("%s", jvm)

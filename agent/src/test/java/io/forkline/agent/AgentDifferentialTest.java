@@ -18,12 +18,29 @@ import org.junit.jupiter.api.io.TempDir;
  * without the agent and in one with it, and the two reports must be equal line for line:
  * exit codes, the bytes on each stream, exception types and messages, the environment, cwd,
  * fds and signal mask the child saw, Process.toString, pid, onExit and ProcessHandle. The run
- * with the agent must also show that it spawned through forkline.
+ * with the agent must also show that it spawned through forkline. It runs on every JDK the agent
+ * serves ({@link #jvms()}), each with its own ProcessImpl, libjava and jspawnhelper; the
+ * scenarios are compiled once, for Java 17, so that every one of them runs the same class files.
  */
 @Tag("agent-jar")
 class AgentDifferentialTest {
     @TempDir
     static Path fixture;
+    /** Scenarios' class files, compiled with --release 17. */
+    static Path scenarios;
+
+    @BeforeAll
+    static void compileScenariosForJava17() throws IOException {
+        scenarios = AgentJvm.TEST_CLASSES.resolveSibling("scenarios-17");
+        Files.createDirectories(scenarios);
+        Path source = Path.of("src/test/java/io/forkline/agent/Scenarios.java").toAbsolutePath();
+        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        java.io.StringWriter said = new java.io.StringWriter();
+        boolean compiled = javac.getTask(said, null, null,
+                List.of("--release", "17", "-Xlint:all", "-Werror", "-d", scenarios.toString()), null,
+                javac.getStandardFileManager(null, null, null).getJavaFileObjects(source.toFile())).call();
+        assertThat(compiled).as("javac --release 17 Scenarios.java: %s", said).isTrue();
+    }
 
     @BeforeAll
     static void makeFixture() throws IOException {
@@ -55,18 +72,30 @@ class AgentDifferentialTest {
         return environment;
     }
 
-    private static void assertSameAsTheJdk(TestJvms.Jvm jvm, Map<String, String> environment, String group) throws Exception {
-        // The same native access for both, so that the JDK's restricted-method warning never
-        // differs between them (the ignored-signals group calls sigaction).
-        AgentJvm.Result jdk = AgentJvm.run(jvm, List.of("--enable-native-access=ALL-UNNAMED"), environment, fixture,
+    private static void assertSameAsTheJdk(TestJvms.Jvm jvm, Map<String, String> inherited, String group) throws Exception {
+        // The agent's run starts with no copy of its library cached, as a JVM's first spawn on a
+        // new machine does (LibraryCache writes one): what that costs the program is compared too.
+        Map<String, String> environment = new HashMap<>(inherited);
+        Path cache = Files.createTempDirectory(fixture, "library-cache-");
+        environment.put("XDG_CACHE_HOME", cache.toString());
+        // The same options but the agent for both, so that no warning of the JDK's differs between them.
+        AgentJvm.Result jdk = AgentJvm.run(jvm, scenarios, List.of("--enable-native-access=ALL-UNNAMED"), environment, fixture,
                 Scenarios.class.getName(), fixture.toString(), group);
-        AgentJvm.Result agent = AgentJvm.run(jvm, AgentJvm.agentOptions(), environment, fixture, Scenarios.class.getName(),
-                fixture.toString(), group);
+        AgentJvm.Result agent = AgentJvm.run(jvm, scenarios, AgentJvm.agentOptions(), environment, fixture,
+                Scenarios.class.getName(), fixture.toString(), group);
+        System.out.println(jvm + ", " + group + ": " + agent.agentLine() + "; the JDK's child: "
+                + jdk.observed().lines().filter(l -> l.startsWith("  stdout: SigBlk")).findFirst().orElse("(no signal scenario)"));
         assertThat(jdk.exit()).as("JDK run: %s", jdk.stderr()).isZero();
         assertThat(agent.exit()).as("agent run: %s", agent.stderr()).isZero();
         assertThat(jdk.agentLine()).isEqualTo("#agent status=null spawns=null fallbacks=null");
         assertThat(agent.agentLine()).startsWith("#agent status=active spawns=").endsWith(" fallbacks=0");
+        long spawns = Long.parseLong(agent.agentLine().replaceAll(".* spawns=(\\d+) .*", "$1"));
+        assertThat(spawns).as("spawns the agent made on %s", jvm).isGreaterThan(0);
         assertThat(agent.stderr()).as("the agent says nothing when all is well").isEqualTo(jdk.stderr());
+        try (var copies = Files.list(cache.resolve("forkline"))) {
+            assertThat(copies.map(f -> f.getFileName().toString()).toList()).as("the library the agent's run cached")
+                    .singleElement().asString().startsWith("libforkline-").endsWith(".so");
+        }
         assertThat(differences(jdk.observed(), agent.observed())).as("lines that differ (JDK | agent)").isEmpty();
         // The report is not trivially equal: it holds what each scenario was to show.
         assertThat(jdk.observed()).contains("== ").contains("exit: ").contains("fds after all children: 0 more than before")
@@ -89,36 +118,49 @@ class AgentDifferentialTest {
     }
 
     /**
-     * Every JDK 25 build the agent is tested on: the build's own (Temurin, which it was verified
-     * on) and Debian trixie's (another vendor's build and update, run in the trixie root).
+     * Every JDK the agent serves, as it is tested: the build's own (Temurin 25), this machine's
+     * default java (Debian bookworm's 17, whose child keeps SIGQUIT blocked and whose failures
+     * say "error=2, ..."), and Debian trixie's 21 and 25 (another vendor's builds and updates,
+     * run in the trixie root). A JVM that is missing is a skip that says so.
      */
     private static final String BUILD = "the build's JDK";
-    private static final String TRIXIE = "Debian trixie's OpenJDK 25";
+    private static final String BOOKWORM_17 = "Debian bookworm's OpenJDK 17";
+    private static final String TRIXIE_21 = "Debian trixie's OpenJDK 21";
+    private static final String TRIXIE_25 = "Debian trixie's OpenJDK 25";
 
-    static List<String> jdk25Builds() {
-        return List.of(BUILD, TRIXIE);
+    static List<String> jvms() {
+        return List.of(BUILD, BOOKWORM_17, TRIXIE_21, TRIXIE_25);
     }
 
     private static TestJvms.Jvm jvm(String which) throws Exception {
-        return which.equals(BUILD) ? TestJvms.build() : TestJvms.trixie(25);
+        return switch (which) {
+            case BUILD -> TestJvms.build();
+            case BOOKWORM_17 -> TestJvms.debian17();
+            case TRIXIE_21 -> TestJvms.trixie(21);
+            case TRIXIE_25 -> TestJvms.trixie(25);
+            default -> throw new IllegalArgumentException(which);
+        };
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.MethodSource("jdk25Builds")
+    @org.junit.jupiter.params.provider.MethodSource("jvms")
     void everyScenarioIsObservedAsWithTheJdk(String which) throws Exception {
         String path = fixture.resolve("noexec") + ":" + fixture.resolve("dirs") + ":" + fixture.resolve("bin") + ":/usr/bin:/bin";
         assertSameAsTheJdk(jvm(which), environmentWithPath(path), "all");
     }
 
-    /** JDK-8364611: SIGPIPE and SIGCHLD at their defaults in the child though the JVM ignores them; SIGHUP kept. */
+    /**
+     * JDK-8364611: from 25.0.3, SIGPIPE and SIGCHLD at their defaults in the child though the JVM
+     * ignores them (17 and 21 leave them ignored); SIGHUP kept ignored on every JDK.
+     */
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.MethodSource("jdk25Builds")
+    @org.junit.jupiter.params.provider.MethodSource("jvms")
     void signalsTheJvmIgnoresReachTheChildAsWithTheJdk(String which) throws Exception {
         assertSameAsTheJdk(jvm(which), environmentWithPath(System.getenv("PATH")), "ignored-signals");
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.MethodSource("jdk25Builds")
+    @org.junit.jupiter.params.provider.MethodSource("jvms")
     void withNoPathAtAllTheJdkDefaultsApply(String which) throws Exception {
         assertSameAsTheJdk(jvm(which), environmentWithPath(null), "no-path");
     }

@@ -52,11 +52,17 @@ final class AgentJvm {
     /** As {@link #run(List, Map, Path, String, String...)}, on {@code jvm}. */
     static Result run(TestJvms.Jvm jvm, List<String> jvmOptions, Map<String, String> environment, Path cwd, String mainClass,
             String... args) throws IOException, InterruptedException {
+        return run(jvm, TEST_CLASSES, jvmOptions, environment, cwd, mainClass, args);
+    }
+
+    /** As {@link #run(TestJvms.Jvm, List, Map, Path, String, String...)}, with {@code classes} as the class path. */
+    static Result run(TestJvms.Jvm jvm, Path classes, List<String> jvmOptions, Map<String, String> environment, Path cwd,
+            String mainClass, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(jvm.launcher());
         command.add("-Xshare:auto");
         command.addAll(jvmOptions);
         command.add("-cp");
-        command.add(TEST_CLASSES.toString());
+        command.add(classes.toString());
         command.add(mainClass);
         command.addAll(List.of(args));
         return exec(command, environment, cwd);

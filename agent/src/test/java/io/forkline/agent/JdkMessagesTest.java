@@ -30,4 +30,19 @@ class JdkMessagesTest {
         assertThat(JdkMessages.message(words, 13, "Permission denied", NativeSpawn.WHERE_CHDIR)).isEqualTo("error=13, Permission denied");
         assertThat(JdkMessages.read(dir.resolve("missing.so")).modern()).isFalse();
     }
+
+    /**
+     * Each served JDK's own words for a program that is not there: 17 still says
+     * "error=2, ..." (ProcessImpl_md.c's IOE_FORMAT); Debian's 21.0.13 has the newer words, taken
+     * into 21u, as 25.0.3 has them. The differential test holds the agent to the JDK's real message.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "JDK {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {17, 21, 25})
+    void eachServedJdksWordsAreRead(int feature) throws Exception {
+        TestJvms.Jvm jdk = feature == 17 ? TestJvms.debian17() : TestJvms.trixie(feature);
+        JdkMessages.Words words = JdkMessages.read(jdk.home().resolve("lib/libjava.so"));
+        String expected = feature == 17 ? "error=2, No such file or directory" : "Exec failed, error: 2 (No such file or directory) ";
+        assertThat(JdkMessages.message(words, 2, "No such file or directory", NativeSpawn.WHERE_EXEC)).as("%s", jdk).isEqualTo(expected);
+        assertThat(JdkMessages.message(words, 2, "No such file or directory", NativeSpawn.WHERE_CHDIR)).as("%s", jdk).isEqualTo(expected);
+    }
 }

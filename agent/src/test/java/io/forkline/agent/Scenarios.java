@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  * file that is not executable, a directory named like a program), and the scenario group:
  * "all" in a JVM whose PATH leads through the fixture, "no-path" in a JVM with no PATH at all, or
  * "ignored-signals", where the JVM ignores SIGHUP, SIGPIPE and SIGCHLD as a native library may
- * make it (the case behind JDK-8364611; needs --enable-native-access).
+ * make it (the case behind JDK-8364611).
+ *
+ * <p>It runs on every JDK the agent serves, so it is written for Java 17, and
+ * AgentDifferentialTest compiles it with {@code --release 17} (the module's tests are compiled
+ * for the build's release).
  */
 public final class Scenarios {
     private static Path fixture;
@@ -74,7 +78,9 @@ public final class Scenarios {
         run("redirect to file", new ProcessBuilder("sh", "-c", "echo to file; echo err to file >&2")
                 .redirectOutput(written.toFile()).redirectError(written.toFile()));
         line("  file: " + read(written));
-        Files.writeString(written, "kept\n");
+        try (java.io.FileOutputStream out = new java.io.FileOutputStream(written.toFile())) {
+            out.write("kept\n".getBytes(StandardCharsets.UTF_8));
+        }
         run("append to file", new ProcessBuilder("echo", "appended").redirectOutput(Redirect.appendTo(written.toFile())));
         line("  file: " + read(written));
         run("discard", new ProcessBuilder("sh", "-c", "echo gone; echo gone too >&2")
@@ -108,33 +114,30 @@ public final class Scenarios {
     /**
      * The JVM ignores SIGHUP, SIGPIPE and SIGCHLD while two children start: what each inherits,
      * and whether a writer into a closed pipe dies of SIGPIPE (JDK 25.0.3 and later set SIGPIPE
-     * and SIGCHLD back to their defaults in the child). The dispositions are put back after.
+     * back to its default in the child; 17 and 21 do not; none touches SIGCHLD or SIGHUP). A
+     * first child starts before, because ProcessImpl's class initialisation sets SIGCHLD to
+     * SIG_DFL in the JVM itself, which would otherwise undo that one. The dispositions are put
+     * back after. They are set through sun.misc.Signal (jdk.unsupported, in every JDK), whose
+     * SIG_IGN is sigaction's, rather than FFM, which JDK 17 lacks; reached reflectively, since
+     * javac warns of sun.misc at every use and the build turns warnings into errors.
      */
-    @SuppressWarnings("restricted") // test-only: the dispositions must be changed from inside this JVM
     private static void ignoredSignals() throws Throwable {
-        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
-        // int sigaction(int, const struct sigaction *, struct sigaction *): copied as bytes, so
-        // the JVM's own handlers (SA_SIGINFO ones) come back exactly; the handler is the
-        // struct's first field, and nothing else need be set for SIG_IGN.
-        java.lang.invoke.MethodHandle sigaction = linker.downcallHandle(linker.defaultLookup().find("sigaction").orElseThrow(),
-                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT,
-                        java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS));
-        int[] signals = {1, 13, 17};
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment ignore = arena.allocate(256, 8);
-            ignore.set(java.lang.foreign.ValueLayout.ADDRESS, 0, java.lang.foreign.MemorySegment.ofAddress(1));
-            java.lang.foreign.MemorySegment[] saved = new java.lang.foreign.MemorySegment[signals.length];
+        run("before: ProcessImpl initialised", new ProcessBuilder("true"));
+        Class<?> signal = Class.forName("sun.misc.Signal");
+        Class<?> handler = Class.forName("sun.misc.SignalHandler");
+        java.lang.reflect.Method handle = signal.getMethod("handle", signal, handler);
+        Object ignore = handler.getField("SIG_IGN").get(null);
+        String[] signals = {"HUP", "PIPE", "CHLD"};
+        Object[] saved = new Object[signals.length];
+        for (int i = 0; i < signals.length; i++) {
+            saved[i] = handle.invoke(null, signal.getConstructor(String.class).newInstance(signals[i]), ignore);
+        }
+        try {
+            run("signals the JVM ignores", new ProcessBuilder("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"));
+            run("a writer into a closed pipe", new ProcessBuilder("sh", "-c", "yes | head -n 1"));
+        } finally {
             for (int i = 0; i < signals.length; i++) {
-                saved[i] = arena.allocate(256, 8);
-                if ((int) sigaction.invokeExact(signals[i], ignore, saved[i]) != 0) throw new IllegalStateException("sigaction");
-            }
-            try {
-                run("signals the JVM ignores", new ProcessBuilder("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"));
-                run("a writer into a closed pipe", new ProcessBuilder("sh", "-c", "yes | head -n 1"));
-            } finally {
-                for (int i = 0; i < signals.length; i++) {
-                    int ignored = (int) sigaction.invokeExact(signals[i], saved[i], java.lang.foreign.MemorySegment.NULL);
-                }
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(signals[i]), saved[i]);
             }
         }
     }
@@ -165,7 +168,7 @@ public final class Scenarios {
             List<Process> processes = ProcessBuilder.startPipeline(List.of(
                     new ProcessBuilder("printf", "b\\na\\nc\\nb\\n"), new ProcessBuilder("sort", "-u"),
                     new ProcessBuilder("tr", "a-z", "A-Z")));
-            Process last = processes.getLast();
+            Process last = processes.get(processes.size() - 1);
             line("  stdout: " + printable(last.getInputStream().readAllBytes()));
             for (Process p : processes) line("  exit: " + p.waitFor() + " " + normalise(p.toString()));
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -252,7 +255,11 @@ public final class Scenarios {
     }
 
     private static String read(Path file) throws IOException {
-        return printable(Files.readAllBytes(file));
+        // java.io, not Files: on JDK 17 the first FileChannel makes NIO keep a socket open for
+        // the JVM's life (its pre-close fd), which the fd count would take for the spawns'.
+        try (java.io.FileInputStream in = new java.io.FileInputStream(file.toFile())) {
+            return printable(in.readAllBytes());
+        }
     }
 
     private static String printable(byte[] bytes) {

@@ -13,15 +13,19 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * The JVMs the agent is tested on: the build's own (Temurin 25), this machine's default java
- * (Debian bookworm's JDK 17), and Debian trixie's openjdk 21 and 25, which need trixie's C library
+ * (Debian bookworm's JDK 17), Debian bullseye's JDK 11 (one it refuses), and Debian trixie's
+ * openjdk 21 and 25, which need trixie's C library
  * and so run chrooted in a trixie root that {@code scripts/jdks.sh} makes from Debian's packages
  * and caches (the newest builds the mirror serves, recorded and printed). A JVM that is not
  * here is a skipped test that says why, never a silent pass; in a root-less build the trixie
  * ones are skipped (the root needs debootstrap and chroot).
  */
 final class TestJvms {
-    /** A way to start one JVM: the command up to and including its java binary. */
-    record Jvm(String name, int feature, List<String> launcher) {
+    /**
+     * A way to start one JVM: the command up to and including its java binary, and its JDK's home
+     * as this JVM can read it (inside the trixie root for those).
+     */
+    record Jvm(String name, int feature, List<String> launcher, Path home) {
         @Override
         public String toString() {
             return name;
@@ -37,14 +41,25 @@ final class TestJvms {
     /** @return the JVM the build runs on */
     static Jvm build() {
         return new Jvm(System.getProperty("java.vm.vendor") + " " + Runtime.version(), Runtime.version().feature(),
-                List.of(AgentJvm.JAVA.toString()));
+                List.of(AgentJvm.JAVA.toString()), Path.of(System.getProperty("java.home")));
     }
 
     /** @return Debian bookworm's JDK 17, the default java of this project's machines */
     static Jvm debian17() {
         Path java = Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java");
         Assumptions.assumeTrue(Files.isExecutable(java), "Debian's openjdk-17-jdk-headless is not installed at " + java);
-        return new Jvm("Debian bookworm's OpenJDK 17", 17, List.of(java.toString()));
+        return new Jvm("Debian bookworm's OpenJDK 17", 17, List.of(java.toString()), java.getParent().getParent());
+    }
+
+    /**
+     * @return Debian bullseye's OpenJDK 11, a JVM older than any the agent serves, unpacked from
+     *     its package by {@code scripts/jdks.sh old} (it runs on this host's C library; a JRE, so
+     *     it runs class files, not source files)
+     */
+    static synchronized Jvm debian11() throws IOException, InterruptedException {
+        Map<String, String> values = jdks("old", "Debian bullseye's JDK 11");
+        Path home = Path.of(values.get("jdk11"));
+        return new Jvm("Debian bullseye's OpenJDK 11", 11, List.of(home.resolve("bin/java").toString()), home);
     }
 
     /**
@@ -59,22 +74,27 @@ final class TestJvms {
         List<String> launcher = new ArrayList<>(List.of(JDKS.toString(), "run", trixie.get("root"),
                 "--bind", REPOSITORY.toString(), "--"));
         launcher.add(home + "/bin/java");
-        return new Jvm("Debian trixie's OpenJDK " + feature, feature, launcher);
+        return new Jvm("Debian trixie's OpenJDK " + feature, feature, launcher, Path.of(trixie.get("root") + home));
     }
 
     private static Map<String, String> prepare() throws IOException, InterruptedException {
+        return jdks("prepare", "the trixie JDKs");
+    }
+
+    /** Runs {@code scripts/jdks.sh command} and returns the NAME=VALUE lines it printed; skips where it needs root. */
+    private static Map<String, String> jdks(String command, String what) throws IOException, InterruptedException {
         Path err = Files.createTempFile("jdks-", ".err");
         try {
-            Process p = new ProcessBuilder(JDKS.toString(), "prepare").redirectError(err.toFile()).start();
+            Process p = new ProcessBuilder(JDKS.toString(), command).redirectError(err.toFile()).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(15, TimeUnit.MINUTES)) {
                 p.destroyForcibly().waitFor();
-                throw new IllegalStateException("scripts/jdks.sh prepare did not finish in 15 minutes");
+                throw new IllegalStateException("scripts/jdks.sh " + command + " did not finish in 15 minutes");
             }
             String said = Files.readString(err);
-            System.out.print(said); // what the root is made of, in the test output
-            Assumptions.assumeTrue(p.exitValue() != 3, "the trixie JDKs need root (scripts/jdks.sh): " + said.strip());
-            if (p.exitValue() != 0) throw new IllegalStateException("scripts/jdks.sh prepare exited " + p.exitValue() + ":\n" + said);
+            System.out.print(said); // what the JDKs are made of, in the test output
+            Assumptions.assumeTrue(p.exitValue() != 3, what + " need root (scripts/jdks.sh): " + said.strip());
+            if (p.exitValue() != 0) throw new IllegalStateException("scripts/jdks.sh " + command + " exited " + p.exitValue() + ":\n" + said);
             Map<String, String> values = new HashMap<>();
             out.lines().forEach(l -> {
                 int eq = l.indexOf('=');
