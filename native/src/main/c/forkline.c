@@ -525,6 +525,9 @@ static int child_main(void *arg)
         struct kernel_sigaction dfl = {.handler = FL_SIG_DFL};
         raw_syscall4(__NR_rt_sigaction, FL_SIGPIPE, &dfl, 0, KERNEL_SIGSET_SIZE);
         raw_syscall4(__NR_rt_sigaction, FL_SIGCHLD, &dfl, 0, KERNEL_SIGSET_SIZE);
+    } else if (r->flags & FL_DEFAULT_PIPE) {
+        struct kernel_sigaction dfl = {.handler = FL_SIG_DFL};
+        raw_syscall4(__NR_rt_sigaction, FL_SIGPIPE, &dfl, 0, KERNEL_SIGSET_SIZE);
     }
     static const uint64_t no_signals = 0;
     const uint64_t *mask = (r->flags & FL_EMPTY_SIGMASK) ? &no_signals : &ctx->caller_mask;

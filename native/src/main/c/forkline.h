@@ -44,8 +44,11 @@ enum fl_spawn_flags {
     FL_IGNORE_LIBC_SIGNALS = 1 << 10, /* exec with glibc's internal signals 32 and 33 ignored: what
                                        * glibc's posix_spawn leaves, and so the JDK's children */
     FL_DEFAULT_PIPE_CHLD = 1 << 11, /* exec with SIGPIPE and SIGCHLD at SIG_DFL, even where the caller
-                                     * ignores them: the JDK's children since JDK-8364611 (25.0.3),
-                                     * and forkline's own */
+                                     * ignores them: forkline's own children */
+    FL_DEFAULT_PIPE = 1 << 12,      /* exec with SIGPIPE at SIG_DFL, SIGCHLD as the caller has it: the
+                                     * JDK's children since JDK-8364611 (25.0.3), which resets SIGPIPE
+                                     * alone (seen on Temurin 25.0.3: a JVM ignoring SIGCHLD starts
+                                     * children that ignore it) */
 };
 
 struct fl_spawn_request {

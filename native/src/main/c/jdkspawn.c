@@ -17,8 +17,8 @@
  * spawn is therefore one JNI call into C, which builds the request from those arrays and calls
  * fl_spawn directly; no class of the library is loaded.
  *
- * The JDK's semantics, and where each comes from (childproc.c and ProcessImpl_md.c, JDK 25)
- * ------------------------------------------------------------------------------------------
+ * The JDK's semantics, and where each comes from (childproc.c and ProcessImpl_md.c, JDK 17, 21, 25)
+ * ---------------------------------------------------------------------------------------------------
  *   - fds[i] == -1 asks for a pipe (blocking, as the JDK's are; ours are also O_CLOEXEC in the
  *     parent); any other value is the fd the child gets as stdin, stdout or stderr.
  *   - redirectErrorStream: the child's stderr is its stdout; the stderr pipe is still made and
@@ -31,7 +31,10 @@
  *     childproc.c's rules; with the inherited environment, glibc execvp's (the JDK calls execvp
  *     then), the PATH of the moment and "/bin:/usr/bin".
  *   - ENOEXEC runs the file with /bin/sh; EACCES keeps searching and is reported at the end.
- *   - the child execs with no signal blocked and every fd from 3 up closed; glibc's internal
+ *   - the child execs with no signal blocked (JDK 20 and later, JDK-8234262; JDK 17's child keeps
+ *     the spawning Java thread's mask, in which HotSpot blocks SIGQUIT) and every fd from 3 up
+ *     closed; SIGPIPE at SIG_DFL where the JDK sets it so (JDK-8364611: 25.0.3 and later; not
+ *     17.0.19 nor 21.0.13, whose libjava and jspawnhelper call no signal()); glibc's internal
  *     signals 32 and 33 ignored, as glibc's posix_spawn leaves them in jspawnhelper, which passes
  *     them on to the program it execs.
  * What is forkline's: one clone3 (no jspawnhelper, no second exec, no walk of /proc/self/fd),
@@ -49,7 +52,7 @@
 
 /* The native methods of io.forkline.agent.NativeSpawn (what javac -h would declare). */
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots,
-                                                                jboolean defaults_pipe_and_chld);
+                                                                jint jdk_child);
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     JNIEnv *env, jclass cls, jbyteArray prog, jbyteArray arg_block, jint argc, jbyteArray env_block, jint envc,
     jbyteArray dir, jintArray std_fds, jboolean redirect_error_stream, jintArray failure);
@@ -106,9 +109,14 @@ static char *parent_path;
  * or clone3 is refused and it falls back to clone, it sets its internal signals to SIG_IGN, and
  * the JDK's children have them ignored: so do ours. */
 static int libc_leaves_signals_to_clone3;
-/* Whether the running JDK's child sets SIGPIPE and SIGCHLD back to SIG_DFL (JDK-8364611, 25.0.3;
- * told by Java, NativeSpawn.jdkDefaultsPipeAndChld). */
-static int jdk_defaults_pipe_and_chld;
+/* What the running JDK's child does with signals, told by Java (NativeSpawn.jdkChild):
+ * JDK_DEFAULT_PIPE, it sets SIGPIPE back to SIG_DFL (JDK-8364611, 25.0.3; SIGCHLD it leaves as the
+ * JVM has it, and ProcessImpl's initialisation set that to SIG_DFL unless a library changed it since);
+ * JDK_CALLER_MASK, it execs with the spawning thread's signal mask, where HotSpot blocks SIGQUIT
+ * (JDK 17: jspawnhelper empties the mask only from JDK 20, JDK-8234262). */
+#define JDK_DEFAULT_PIPE 1
+#define JDK_CALLER_MASK 2
+static int jdk_child_signals;
 
 static int take_slot(void)
 {
@@ -144,9 +152,9 @@ static void give_back_slot(int index)
  * Returns whether clone3 is usable (fl_init), or -errno if not even the slots could be made.
  */
 JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_init(JNIEnv *env, jclass cls, jint slots,
-                                                                jboolean defaults_pipe_and_chld)
+                                                                jint jdk_child)
 {
-    __atomic_store_n(&jdk_defaults_pipe_and_chld, defaults_pipe_and_chld ? 1 : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&jdk_child_signals, jdk_child, __ATOMIC_RELAXED);
     if (parent_path != NULL)
         return fl_init(environ_variable); /* attached a second time: the slots and the PATH are taken */
     uintptr_t environ_address = fl_libc_symbol("environ");
@@ -371,11 +379,14 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     request.cwd = cwd;
     request.fds = map;
     request.nfds = 3;
-    request.flags |= FL_EMPTY_SIGMASK | FL_SHELL_FALLBACK;
+    request.flags |= FL_SHELL_FALLBACK;
+    int jdk_child = __atomic_load_n(&jdk_child_signals, __ATOMIC_RELAXED);
+    if (!(jdk_child & JDK_CALLER_MASK))
+        request.flags |= FL_EMPTY_SIGMASK;
     if (!__atomic_load_n(&libc_leaves_signals_to_clone3, __ATOMIC_RELAXED) || fl_counter(FL_COUNTER_CLONE3_USABLE) == 0)
         request.flags |= FL_IGNORE_LIBC_SIGNALS;
-    if (__atomic_load_n(&jdk_defaults_pipe_and_chld, __ATOMIC_RELAXED))
-        request.flags |= FL_DEFAULT_PIPE_CHLD;
+    if (jdk_child & JDK_DEFAULT_PIPE)
+        request.flags |= FL_DEFAULT_PIPE;
     if (program[0] != '\0' && !has_slash(program)) {
         request.flags |= FL_SEARCH_PATH;
         if (envv != NULL) {

@@ -381,7 +381,9 @@ public final class Launcher implements AutoCloseable {
     }
 
     private static int flags(Command command) {
-        int flags = Shim.FLAG_DEFAULT_PIPE_CHLD; // as the JDK's children since 25.0.3 (the posix_spawn path resets every signal)
+        // SIGPIPE as the JDK's children since 25.0.3, SIGCHLD too (Shim.FLAG_DEFAULT_PIPE_CHLD says
+        // why); the posix_spawn path resets every signal.
+        int flags = Shim.FLAG_DEFAULT_PIPE_CHLD;
         if (command.isNewSession()) flags |= Shim.FLAG_SETSID;
         else if (command.isNewProcessGroup()) flags |= Shim.FLAG_SETPGID;
         if (command.umaskValue() >= 0) flags |= Shim.FLAG_UMASK;

@@ -1,12 +1,10 @@
 package io.forkline.sys.shim;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.URL;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -14,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -172,13 +169,17 @@ final class LibraryCache {
 
     private static void write(URL library, Path dir, Path file) throws IOException {
         Path partial = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-        Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
+            // java.io, not Files.createFile or a FileChannel: on JDK 17 the first file channel
+            // (createFile opens one too) makes NIO open a socket that it keeps for the JVM's life
+            // (its pre-close fd), one fd the agent would leave in a program that never used NIO.
+            // The name is this start's own, in a directory no one else may write; it is made
+            // owner-only before any byte is in it.
             try (InputStream in = library.openStream();
-                    FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE);
-                    OutputStream out = Channels.newOutputStream(channel)) {
+                    FileOutputStream out = new FileOutputStream(partial.toFile())) {
+                Files.setPosixFilePermissions(partial, PosixFilePermissions.fromString("rw-------"));
                 in.transferTo(out);
-                channel.force(true); // the rename below must never publish a name whose bytes are not on disk yet
+                out.getFD().sync(); // the rename below must never publish a name whose bytes are not on disk yet
             }
             Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {

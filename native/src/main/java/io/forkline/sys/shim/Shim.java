@@ -34,8 +34,10 @@ public final class Shim {
     /**
      * SIGPIPE and SIGCHLD back to SIG_DFL in the child, even where the JVM ignores them (a native
      * library's {@code signal(SIGPIPE, SIG_IGN)} would otherwise reach every job, since an ignored
-     * disposition survives execve): what the JDK's children get since JDK-8364611 (25.0.3). Every
-     * other ignored signal stays ignored, as under {@code nohup}.
+     * disposition survives execve). The JDK's children get SIGPIPE so since JDK-8364611 (25.0.3);
+     * forkline's get SIGCHLD too, because a job that inherits an ignored SIGCHLD has its own
+     * children reaped behind its back (a shell's {@code wait} then finds none). Every other
+     * ignored signal stays ignored, as under {@code nohup}.
      */
     public static final int FLAG_DEFAULT_PIPE_CHLD = 1 << 11;
 
