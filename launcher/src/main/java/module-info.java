@@ -6,7 +6,9 @@ module io.forkline.launcher {
     requires transitive io.forkline.sys;
     requires transitive io.forkline.cgroup;
     requires io.forkline.concurrent;
-    requires jdk.jfr;
+    // static: a runtime without JFR (a jlink image may leave it out) still runs the launcher,
+    // which then records no events (Launcher.JFR_PRESENT)
+    requires static jdk.jfr;
 
     exports io.forkline;
 }

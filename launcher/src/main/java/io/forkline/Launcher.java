@@ -74,6 +74,12 @@ public final class Launcher implements AutoCloseable {
     private final EventLoop loop;
     private final FdSlots fdSlots;
     private final AtomicLong sharedTableSpawns = new AtomicLong();
+    /**
+     * Whether this JVM has JFR: a jlink image may leave the jdk.jfr module out, and naming its
+     * classes there would fail every spawn with NoClassDefFoundError.
+     */
+    private static final boolean JFR_PRESENT = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
+
     /** The JVM's environment: what children inherit, and the PATH that argv[0] is looked up in. */
     private final Map<String, String> jvmEnvironment;
     private final Set<Child> live = ConcurrentHashMap.newKeySet();
@@ -206,7 +212,7 @@ public final class Launcher implements AutoCloseable {
         // Loading a JFR event class sets up JFR's event machinery, tens of milliseconds that a
         // one-spawn CLI would pay at start-up; so spawns are events once JFR has been started in
         // this JVM (-XX:StartFlightRecording, jcmd JFR.start, a Recording), not before.
-        SpawnEvent event = FlightRecorder.isInitialized() ? new SpawnEvent() : null;
+        SpawnEvent event = JFR_PRESENT && FlightRecorder.isInitialized() ? new SpawnEvent() : null;
         if (event != null) event.begin();
         StdioPlan plan = null;
         int[] slots = null;

@@ -159,8 +159,7 @@ class PooledJobTest {
     @Test
     void aLateKillTreeOfAnEndedJobLeavesTheNextJobInItsGroupAlone() throws Exception {
         // No background refill: a group it made would go on top of the pool's stack after the
-        // first job's group came back, and again after every later job took one, so that the
-        // first job's group might never be handed out again within the test.
+        // first job's group came back, and be handed out before it.
         launcher.close();
         pool.close();
         pool = CgroupPool.builder(root).capacity(4).refillDelay(Duration.ofHours(1)).build();
@@ -169,40 +168,25 @@ class PooledJobTest {
         Child first = launcher.spawn(Command.of("sh", "-c", ownGroup).cgroupLimits(Limits.NONE).stdout(Stdio.capture(256)));
         Exit ended = first.waitFor();
         String firstGroup = ended.stdout().text().strip();
-        // The pool hands out the group released last first, but the release (wait for empty,
-        // reset) runs after the exit is reported: under load the next spawn can come first and
-        // get another group. Such a job is kept running until the end, holding its group: were it
-        // ended, its group would be released after the first job's and handed out before it.
-        Child next = null;
-        java.util.List<Child> others = new java.util.ArrayList<>();
+        // The group goes back to the pool once emptied and reset, on the launcher's release
+        // thread, after the exit is reported: wait for the pool to be full again, then the next
+        // job gets the group released last.
+        for (int i = 0; i < 1000 && pool.idleCount() < 4; i++) Thread.sleep(10);
+        assertThat(pool.idleCount()).as("groups ready once the first job's came back (removed: %d)", pool.removedCount())
+                .isEqualTo(4);
+        Child next = launcher.spawn(Command.of("sh", "-c", ownGroup + "; exec sleep 1000").cgroupLimits(Limits.NONE)
+                .stdout(Stdio.pipe()));
+        String group = new java.io.BufferedReader(new java.io.InputStreamReader(next.stdout())).readLine();
+        assertThat(group).as("the next job's group").isEqualTo(firstGroup);
         try {
-            for (int attempt = 0; attempt < 50 && next == null; attempt++) {
-                Child candidate = launcher.spawn(Command.of("sh", "-c", ownGroup + "; exec sleep 1000").cgroupLimits(Limits.NONE)
-                        .stdout(Stdio.pipe()));
-                String group = new java.io.BufferedReader(new java.io.InputStreamReader(candidate.stdout())).readLine();
-                if (firstGroup.equals(group)) {
-                    next = candidate;
-                } else {
-                    others.add(candidate);
-                    Thread.sleep(20);
-                }
-            }
-            assertThat(next).as("a later job got the first job's group back from the pool").isNotNull();
-            try {
-                // The first job's group is the next job's now: a kill meant for the first (a killTree
-                // after its exit, or a timeout that fired as it exited) must not reach it.
-                assertThat(first.killTree()).as("the first job was reaped already").isFalse();
-                assertThat(next.waitFor(Duration.ofMillis(500))).as("the next job, after the late killTree").isEmpty();
-            } finally {
-                next.kill();
-            }
-            assertThat(next.waitFor().signal()).isEqualTo(9);
+            // The first job's group is the next job's now: a kill meant for the first (a killTree
+            // after its exit, or a timeout that fired as it exited) must not reach it.
+            assertThat(first.killTree()).as("the first job was reaped already").isFalse();
+            assertThat(next.waitFor(Duration.ofMillis(500))).as("the next job, after the late killTree").isEmpty();
         } finally {
-            for (Child other : others) {
-                other.kill();
-                other.waitFor();
-            }
+            next.kill();
         }
+        assertThat(next.waitFor().signal()).isEqualTo(9);
     }
 
     @Test

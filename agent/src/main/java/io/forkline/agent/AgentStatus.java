@@ -37,7 +37,7 @@ public final class AgentStatus {
     }
 
     static void installed(String detail) {
-        System.setProperty(STATUS, "installed: " + detail + "; java.lang.ProcessImpl is rewritten when it loads");
+        System.setProperty(STATUS, "installed: " + detail);
         System.setProperty(SPAWNS, "0");
         System.setProperty(FALLBACKS, "0");
     }

@@ -23,6 +23,12 @@ public final class ProcessImplBridge {
     private static final ThreadLocal<Boolean> IN_BRIDGE = new ThreadLocal<>();
     private static volatile MethodHandle jdkForkAndExec;
 
+    /**
+     * Whether this JVM has JFR at all: a jlink image or a slim runtime may leave the jdk.jfr
+     * module out, and naming its classes there would end every spawn in NoClassDefFoundError.
+     */
+    private static final boolean JFR_PRESENT = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
+
     private ProcessImplBridge() {}
 
     /** The rewritten call. Its descriptor is ProcessImplRewriter.BRIDGE_DESCRIPTOR. */
@@ -33,7 +39,7 @@ public final class ProcessImplBridge {
             return jdk(process, mode, helperpath, prog, argBlock, argc, envBlock, envc, dir, fds, redirectErrorStream);
         }
         IN_BRIDGE.set(Boolean.TRUE);
-        AgentSpawnEvent event = jdk.jfr.FlightRecorder.isInitialized() ? new AgentSpawnEvent() : null;
+        AgentSpawnEvent event = JFR_PRESENT && jdk.jfr.FlightRecorder.isInitialized() ? new AgentSpawnEvent() : null;
         if (event != null) event.begin();
         try {
             int[] failure = new int[2];

@@ -159,6 +159,37 @@ class AgentDifferentialTest {
         assertSameAsTheJdk(jvm(which), environmentWithPath(System.getenv("PATH")), "ignored-signals");
     }
 
+    /**
+     * The quiet install ({@code forkline agent jdk}): a jlink image of a JDK with the agent built
+     * in through {@code --add-options}. Made from the build's Temurin 25 (no jmods: linked from
+     * its run-time image) and from Debian's 17 (from its jmods), with the modules the scenarios
+     * need; the same scenarios with the agent turned off by {@code -Dforkline.agent=off} are the
+     * JDK's side. Nothing may be printed that the JDK would not print: no "Picked up" line.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {BUILD, BOOKWORM_17})
+    void aJdkWithTheAgentBuiltInIsObservedAsTheJdk(String which) throws Exception {
+        TestJvms.Jvm from = jvm(which);
+        Path image = fixture.resolve("image-" + from.feature());
+        AgentJdkImage.Result made = AgentJdkImage.build(from.home(), image, AgentJvm.agentJar(),
+                List.of("java.base", "jdk.unsupported"));
+        assertThat(made.agentStatus()).startsWith("installed: ");
+        TestJvms.Jvm imageJvm = new TestJvms.Jvm(from.name() + ", jlink image with the agent", from.feature(),
+                List.of(image.resolve("bin/java").toString()), image);
+        Map<String, String> environment = environmentWithPath(fixture.resolve("bin") + ":/usr/bin:/bin");
+        environment.put("XDG_CACHE_HOME", Files.createTempDirectory(fixture, "library-cache-").toString());
+        AgentJvm.Result off = AgentJvm.run(imageJvm, scenarios, List.of("-Dforkline.agent=off"), environment, fixture,
+                Scenarios.class.getName(), fixture.toString(), "all");
+        AgentJvm.Result on = AgentJvm.run(imageJvm, scenarios, List.of(), environment, fixture,
+                Scenarios.class.getName(), fixture.toString(), "all");
+        assertThat(off.exit()).as("agent off: %s", off.stderr()).isZero();
+        assertThat(on.exit()).as("agent on: %s", on.stderr()).isZero();
+        assertThat(off.agentLine()).startsWith("#agent status=off: -Dforkline.agent=off");
+        assertThat(on.agentLine()).startsWith("#agent status=active spawns=").endsWith(" fallbacks=0");
+        assertThat(on.stderr()).as("the image's JVM says nothing").isEqualTo(off.stderr()).doesNotContain("Picked up");
+        assertThat(differences(off.observed(), on.observed())).as("lines that differ (JDK | agent)").isEmpty();
+    }
+
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.MethodSource("jvms")
     void withNoPathAtAllTheJdkDefaultsApply(String which) throws Exception {

@@ -26,6 +26,7 @@ public final class Main {
         SUBCOMMANDS.put("parallel", ParallelCommand::new);
         SUBCOMMANDS.put("lab", LabCommand::commandLine);
         SUBCOMMANDS.put("bench", Bench::new);
+        SUBCOMMANDS.put("agent", Agent::new);
         SUBCOMMANDS.put("doctor", DoctorCommand::new);
     }
 
@@ -40,6 +41,14 @@ public final class Main {
                 BenchFirstSpawnCommand.class, BenchPrimitivesCommand.class, BenchParallelCommand.class,
                 HeapProbeCommand.class})
     static final class Bench {}
+
+    /** The {@code agent} group: the drop-in agent's tools. */
+    @Command(
+            name = "agent",
+            mixinStandardHelpOptions = true,
+            description = "The drop-in agent (agent/target/forkline-agent.jar): a JDK with it built in.",
+            subcommands = {AgentJdkCommand.class})
+    static final class Agent {}
 
     /** @return the whole command line, every subcommand in it */
     static CommandLine commandLine() {

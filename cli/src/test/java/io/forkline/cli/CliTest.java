@@ -233,8 +233,8 @@ class CliTest {
     void mainBuildsOnlyTheSubcommandItRuns() {
         assertThat(Main.commandLine("run").getSubcommands().keySet()).containsExactly("run");
         assertThat(Main.commandLine("bench").getSubcommands().get("bench").getSubcommands()).containsKeys("spawn", "heap-probe");
-        assertThat(Main.commandLine("--help").getSubcommands().keySet()).containsExactly("run", "parallel", "lab", "bench", "doctor");
-        assertThat(Main.commandLine(null).getSubcommands().keySet()).containsExactly("run", "parallel", "lab", "bench", "doctor");
+        assertThat(Main.commandLine("--help").getSubcommands().keySet()).containsExactly("run", "parallel", "lab", "bench", "agent", "doctor");
+        assertThat(Main.commandLine(null).getSubcommands().keySet()).containsExactly("run", "parallel", "lab", "bench", "agent", "doctor");
         assertThat(Main.commandLine("run").getSubcommands().get("run").getCommandSpec().qualifiedName(" ")).isEqualTo("forkline run");
         assertThat(Main.commandLine("lab").getSubcommands().get("lab").getSubcommands().get("fork-lock").getCommandSpec().qualifiedName(" "))
                 .isEqualTo("forkline lab fork-lock");

@@ -93,6 +93,10 @@ class UsageErrorsTest {
                 bad("forkline bench cgroup", "Unknown option: '--with-v2'", "bench", "cgroup", "--with-v2"),
                 // bench agent-start
                 bad("forkline bench agent-start", "--n must be 1 or more, got '0'", "bench", "agent-start", "--n", "0"),
+                // agent jdk
+                bad("forkline agent jdk", "/nonexistent-jdk is not a JDK: no bin/java", "agent", "jdk", "--jdk",
+                        "/nonexistent-jdk", "--output", "/tmp/forkline-never-made"),
+                bad("forkline agent jdk", "Missing required option: '--jdk=<jdk>'", "agent", "jdk", "--output", "/tmp/x"),
                 // bench first-spawn
                 bad("forkline bench first-spawn", "--n must be 1 or more, got '0'", "bench", "first-spawn", "--n", "0"),
                 // bench heap
