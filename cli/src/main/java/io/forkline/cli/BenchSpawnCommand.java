@@ -59,6 +59,11 @@ final class BenchSpawnCommand implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int openFds;
 
+    @Option(names = "--java",
+            description = "The java that processbuilder-jvm and processbuilder+agent run in, for another JDK the agent "
+                    + "serves (17, 21, 25), such as /usr/lib/jvm/java-17-openjdk-amd64/bin/java (default: this JVM's).")
+    Path childJava;
+
     @Option(names = "--json", description = "Print a JSON array of {engine, concurrency, n, spawns_per_sec, start_p50_us, start_p99_us, start_max_us}.")
     boolean json;
 
@@ -72,6 +77,10 @@ final class BenchSpawnCommand implements Callable<Integer> {
         Errors.requireRange(spec, "--rounds", rounds, 1, n);
         Errors.requireAtLeast(spec, "--warmup", engineWarmup, 0);
         Errors.requireRange(spec, "--open-fds", openFds, 0, SpawnEngine.openFdsAllowed());
+        if (childJava != null && (!Files.isRegularFile(childJava) || !Files.isExecutable(childJava))) {
+            throw Errors.usage(spec, "--java must name an executable java, got '" + childJava + "'");
+        }
+        SpawnEngine.childJava = childJava == null ? null : childJava.toString();
         Path program = Path.of(path);
         if (!Files.isRegularFile(program) || !Files.isExecutable(program)) {
             throw Errors.usage(spec, "--path must name an executable file (the C loop does not search PATH), got '" + path + "'");

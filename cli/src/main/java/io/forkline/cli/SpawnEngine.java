@@ -70,7 +70,7 @@ enum SpawnEngine {
     PROCESSBUILDER_JVM {
         @Override
         SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
-            return runLoop(ChildJvmSpawnLoop.command(List.of(), n, concurrency, path, openFds));
+            return runLoop(ChildJvmSpawnLoop.command(childJava, List.of(), n, concurrency, path, openFds));
         }
 
         @Override
@@ -82,7 +82,7 @@ enum SpawnEngine {
     PROCESSBUILDER_AGENT {
         @Override
         SpawnResult run(int concurrency, int n, int warmup, String path) throws Exception {
-            return runLoop(ChildJvmSpawnLoop.command(ChildJvmSpawnLoop.agentOptions(), n, concurrency, path, openFds));
+            return runLoop(ChildJvmSpawnLoop.command(childJava, ChildJvmSpawnLoop.agentOptions(), n, concurrency, path, openFds));
         }
 
         @Override
@@ -129,6 +129,9 @@ enum SpawnEngine {
 
     /** Extra fds the C loop opens in its own process, to match what the CLI holds open in the JVM. */
     static volatile int openFds;
+
+    /** The java the child-JVM engines run ({@code bench spawn --java}), or null for this JVM's. */
+    static volatile String childJava;
 
     String cliName() {
         return name().toLowerCase(java.util.Locale.ROOT);

@@ -93,6 +93,8 @@ class UsageErrorsTest {
                 bad("forkline bench cgroup", "Unknown option: '--with-v2'", "bench", "cgroup", "--with-v2"),
                 // bench agent-start
                 bad("forkline bench agent-start", "--n must be 1 or more, got '0'", "bench", "agent-start", "--n", "0"),
+                bad("forkline bench spawn", "--java must name an executable java, got '/nonexistent/java'", "bench", "spawn",
+                        "--java", "/nonexistent/java", "--n", "5"),
                 // agent jdk
                 bad("forkline agent jdk", "/nonexistent-jdk is not a JDK: no bin/java", "agent", "jdk", "--jdk",
                         "/nonexistent-jdk", "--output", "/tmp/forkline-never-made"),
