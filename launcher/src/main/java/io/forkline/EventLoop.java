@@ -77,7 +77,14 @@ final class EventLoop implements AutoCloseable {
                 EventLoop.this.run();
             }
         });
-        thread.start();
+        try {
+            thread.start();
+        } catch (OutOfMemoryError | RuntimeException e) { // no native thread to be had: nothing may stay behind
+            Shim.freeBuffer(memory);
+            Shim.close(wake);
+            Shim.close(epoll);
+            throw e;
+        }
     }
 
     /** @return the token of the new registration */
