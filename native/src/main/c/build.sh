@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the native side of forkline, warnings as errors, into $1/META-INF/native/linux-<arch>/
 # so that the jar carries exactly what the tests ran against:
-#   *.c             -> libforkline.so      (the shim, loaded through FFM: forkline.c and its siblings;
-#                                          jdkspawn.c is the JNI entry of the drop-in agent), for
+#   *.c             -> libforkline.so      (the shim: forkline.c and its siblings; shimjni.c is the
+#                                          library's JNI entry, jdkspawn.c the drop-in agent's), for
 #                                          x86_64 and aarch64 whatever the build host is
 #                      libforkline.so.sha256 (its SHA-256 in hex: the name of its extracted copy)
 #   $3/io/forkline/sys/shim/BuiltDigests.java: the same digests as Java constants, compiled into

@@ -41,13 +41,15 @@
  * and, when a few low fds are free, a child born sharing the fd table that copies only those.
  *
  * Like the rest of the shim this file calls no C library (sys.h): jni.h is included for its
- * types only, memory for a spawn's strings is the caller's stack or one anonymous mapping, and
- * the environment is read through the address of `environ` that the agent passes to init.
+ * types only, memory for a spawn's strings is the caller's stack or one anonymous mapping
+ * (scratch.c), and the environment is read through the address of `environ` that the agent
+ * passes to init.
  */
 #include <jni.h>
 
 #include "forkline.h"
 #include "libcsym.h"
+#include "scratch.h"
 #include "sys.h"
 
 /* The native methods of io.forkline.agent.NativeSpawn (what javac -h would declare). */
@@ -210,51 +212,11 @@ static void close_if_open(int fd)
         fl_close(fd);
 }
 
-/*
- * The memory one spawn needs for its strings and vectors: carved from a buffer on the caller's
- * stack when they fit (nearly always), else from one anonymous mapping made for this spawn.
- */
-#define SMALL_SPAWN_BYTES 16384
-struct spawn_memory {
-    char *base;
-    size_t size, used;
-    int mapped;
-};
-
-static int spawn_memory_open(struct spawn_memory *m, char *small, size_t needed)
-{
-    m->used = 0;
-    m->mapped = needed > SMALL_SPAWN_BYTES;
-    m->size = m->mapped ? needed : SMALL_SPAWN_BYTES;
-    m->base = m->mapped ? sys_mmap(needed, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS) : small;
-    return m->base != NULL ? 0 : -1;
-}
-
-static void *spawn_memory_take(struct spawn_memory *m, size_t bytes)
-{
-    bytes = (bytes + 7) & ~(size_t)7; /* pointer-aligned, for the vectors */
-    void *p = m->base + m->used;
-    m->used += bytes;
-    return p;
-}
-
-static void spawn_memory_close(struct spawn_memory *m)
-{
-    if (m->mapped && m->base != NULL)
-        sys_munmap(m->base, m->size);
-}
-
-/* Bytes spawn_memory_take hands out for n bytes. */
-static size_t aligned(size_t n)
-{
-    return (n + 7) & ~(size_t)7;
-}
-
 /* A Java byte[] holding a NUL-terminated C string (ProcessImpl.toCString), copied to C memory. */
-static char *copy_bytes(JNIEnv *env, struct spawn_memory *m, jbyteArray array)
+static char *copy_bytes(JNIEnv *env, struct fl_scratch *m, jbyteArray array)
 {
     jsize length = (*env)->GetArrayLength(env, array);
-    char *copy = spawn_memory_take(m, (size_t)length + 1);
+    char *copy = fl_scratch_take(m, (size_t)length + 1);
     (*env)->GetByteArrayRegion(env, array, 0, length, (jbyte *)copy);
     copy[length] = '\0';
     return copy;
@@ -295,27 +257,27 @@ JNIEXPORT jint JNICALL Java_io_forkline_agent_NativeSpawn_forkAndExec(
     /* Everything this spawn copies, counted first so that it is one piece of memory. */
     size_t args_length = (size_t)(*env)->GetArrayLength(env, arg_block);
     size_t env_length = env_block != NULL ? (size_t)(*env)->GetArrayLength(env, env_block) : 0;
-    size_t needed = aligned((size_t)(*env)->GetArrayLength(env, prog) + 1) + aligned(args_length + 1)
-                    + aligned(sizeof(char *) * ((size_t)argc + 3));
+    size_t needed = fl_scratch_aligned((size_t)(*env)->GetArrayLength(env, prog) + 1) + fl_scratch_aligned(args_length + 1)
+                    + fl_scratch_aligned(sizeof(char *) * ((size_t)argc + 3));
     if (env_block != NULL)
-        needed += aligned(env_length + 1) + aligned(sizeof(char *) * ((size_t)envc + 1));
+        needed += fl_scratch_aligned(env_length + 1) + fl_scratch_aligned(sizeof(char *) * ((size_t)envc + 1));
     if (dir != NULL)
-        needed += aligned((size_t)(*env)->GetArrayLength(env, dir) + 1);
-    char small[SMALL_SPAWN_BYTES] __attribute__((aligned(8)));
-    struct spawn_memory memory;
-    if (spawn_memory_open(&memory, small, needed) < 0)
+        needed += fl_scratch_aligned((size_t)(*env)->GetArrayLength(env, dir) + 1);
+    char small[FL_SCRATCH_SMALL] __attribute__((aligned(8)));
+    struct fl_scratch memory;
+    if (fl_scratch_open(&memory, small, needed) < 0)
         return fail(env, failure, ENOMEM, WHERE_MEMORY);
 
     char *program = copy_bytes(env, &memory, prog);
     char *args = copy_bytes(env, &memory, arg_block);
     /* argv[-1] is the slot the shell fallback needs; then argv[0] = the program as given. */
-    char **argv_with_slot = spawn_memory_take(&memory, sizeof(char *) * ((size_t)argc + 3));
+    char **argv_with_slot = fl_scratch_take(&memory, sizeof(char *) * ((size_t)argc + 3));
     argv_with_slot[0] = NULL;
     argv_with_slot[1] = program;
     split_block(args, args_length, argc, argv_with_slot + 2);
     if (env_block != NULL) {
         char *environment = copy_bytes(env, &memory, env_block);
-        envv = spawn_memory_take(&memory, sizeof(char *) * ((size_t)envc + 1));
+        envv = fl_scratch_take(&memory, sizeof(char *) * ((size_t)envc + 1));
         split_block(environment, env_length, envc, envv);
     }
     if (dir != NULL)
@@ -430,6 +392,6 @@ done:
     close_if_open(in[1]);
     close_if_open(out[0]);
     close_if_open(err[0]);
-    spawn_memory_close(&memory);
+    fl_scratch_close(&memory);
     return result;
 }

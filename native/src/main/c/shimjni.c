@@ -28,66 +28,13 @@
 #include "cgroupfs.h"
 #include "forkline.h"
 #include "libcsym.h"
+#include "scratch.h"
 #include "sys.h"
 
 #define NATIVE(name) JNICALL Java_io_forkline_sys_shim_Natives_##name
 
 /* Their prototypes are the native methods of Natives.java; the JVM finds them by name. */
 #pragma GCC diagnostic ignored "-Wmissing-prototypes"
-
-/* ------------------------------------------------------------------------------------------ */
-/* Native memory: every mapping this file makes is counted, so that tests can tell that none   */
-/* outlives its use (a leak check the JVM's own Native Memory Tracking cannot make: it does    */
-/* not see a library's mmap).                                                                  */
-
-static int64_t bytes_mapped; /* __atomic builtins */
-
-static void *map_counted(size_t size)
-{
-    void *p = sys_mmap(size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-    if (p != NULL)
-        __atomic_fetch_add(&bytes_mapped, (int64_t)size, __ATOMIC_RELAXED);
-    return p;
-}
-
-static void unmap_counted(void *p, size_t size)
-{
-    if (sys_munmap(p, size) == 0)
-        __atomic_fetch_sub(&bytes_mapped, (int64_t)size, __ATOMIC_RELAXED);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Memory for a call's C strings: the caller's stack when they fit, else one mapping.          */
-
-#define SMALL_BYTES 16384
-struct scratch {
-    char *base;
-    size_t size, used;
-    int mapped;
-};
-
-static int scratch_open(struct scratch *s, char *small, size_t needed)
-{
-    s->used = 0;
-    s->mapped = needed > SMALL_BYTES;
-    s->size = s->mapped ? needed : SMALL_BYTES;
-    s->base = s->mapped ? map_counted(needed) : small;
-    return s->base != NULL ? 0 : -ENOMEM;
-}
-
-static void *scratch_take(struct scratch *s, size_t bytes)
-{
-    bytes = (bytes + 7) & ~(size_t)7; /* pointer-aligned, for the vectors */
-    void *p = s->base + s->used;
-    s->used += bytes;
-    return p;
-}
-
-static void scratch_close(struct scratch *s)
-{
-    if (s->mapped && s->base != NULL)
-        unmap_counted(s->base, s->size);
-}
 
 /* A name (a path, a cgroup file) as a C string in `buffer`, or -ENAMETOOLONG. */
 #define NAME_BYTES 4096 /* PATH_MAX, its NUL included */
@@ -141,12 +88,12 @@ JNIEXPORT jstring NATIVE(errnoText)(JNIEnv *env, jclass cls, jint err)
  * collector: an event loop's read buffer goes when the loop closes. NULL when out of memory. */
 JNIEXPORT jobject NATIVE(mapBuffer)(JNIEnv *env, jclass cls, jint size)
 {
-    void *p = size > 0 ? map_counted((size_t)size) : NULL;
+    void *p = size > 0 ? fl_map_counted((size_t)size) : NULL;
     if (p == NULL)
         return NULL;
     jobject buffer = (*env)->NewDirectByteBuffer(env, p, size);
     if (buffer == NULL)
-        unmap_counted(p, (size_t)size);
+        fl_unmap_counted(p, (size_t)size);
     return buffer;
 }
 
@@ -155,13 +102,13 @@ JNIEXPORT void NATIVE(unmapBuffer)(JNIEnv *env, jclass cls, jobject buffer)
     void *p = (*env)->GetDirectBufferAddress(env, buffer);
     jlong size = (*env)->GetDirectBufferCapacity(env, buffer);
     if (p != NULL && size > 0)
-        unmap_counted(p, (size_t)size);
+        fl_unmap_counted(p, (size_t)size);
 }
 
 /* What this file has mapped and not yet unmapped: 0 whenever no call is running and no buffer is out. */
 JNIEXPORT jlong NATIVE(mappedBytes)(JNIEnv *env, jclass cls)
 {
-    return __atomic_load_n(&bytes_mapped, __ATOMIC_RELAXED);
+    return fl_scratch_mapped_bytes();
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -210,20 +157,20 @@ JNIEXPORT jint NATIVE(spawn)(JNIEnv *env, jclass cls, jbyteArray strings, jint a
     size_t needed = (size_t)strings_length + 8 + sizeof(char *) * ((size_t)argc + 1)
                     + sizeof(char *) * ((size_t)(envc > 0 ? envc : 0) + 1) + sizeof(jint) * (size_t)ints_length + 8
                     + sizeof(struct fl_rlimit) * nrlimits + 32;
-    char small[SMALL_BYTES] __attribute__((aligned(8)));
-    struct scratch memory;
+    char small[FL_SCRATCH_SMALL] __attribute__((aligned(8)));
+    struct fl_scratch memory;
     struct fl_spawn_result spawned = {-1, -1, 0, FL_STEP_NONE, FL_METHOD_CLONE3, 0};
-    int rc = scratch_open(&memory, small, needed);
+    int rc = fl_scratch_open(&memory, small, needed);
     if (rc < 0) {
         spawned.err = ENOMEM; /* memory for the strings: reported as the spawn's */
         goto done;
     }
 
-    char *block = scratch_take(&memory, (size_t)strings_length + 1);
+    char *block = fl_scratch_take(&memory, (size_t)strings_length + 1);
     (*env)->GetByteArrayRegion(env, strings, 0, strings_length, (jbyte *)block);
     block[strings_length] = '\0';
     const char *end = block + strings_length;
-    int32_t *fields = scratch_take(&memory, sizeof(jint) * (size_t)ints_length);
+    int32_t *fields = fl_scratch_take(&memory, sizeof(jint) * (size_t)ints_length);
     (*env)->GetIntArrayRegion(env, ints, 0, ints_length, (jint *)fields);
 
     struct fl_spawn_request request;
@@ -231,11 +178,11 @@ JNIEXPORT jint NATIVE(spawn)(JNIEnv *env, jclass cls, jbyteArray strings, jint a
     char *at = block;
     request.path = at;
     at += fl_strlen(at) + 1;
-    char **argv = scratch_take(&memory, sizeof(char *) * ((size_t)argc + 1));
+    char **argv = fl_scratch_take(&memory, sizeof(char *) * ((size_t)argc + 1));
     at = split(at, end, argc, argv);
     request.argv = argv;
     if (envc >= 0) {
-        char **envp = scratch_take(&memory, sizeof(char *) * ((size_t)envc + 1));
+        char **envp = fl_scratch_take(&memory, sizeof(char *) * ((size_t)envc + 1));
         at = split(at, end, envc, envp);
         request.envp = envp;
     }
@@ -256,7 +203,7 @@ JNIEXPORT jint NATIVE(spawn)(JNIEnv *env, jclass cls, jbyteArray strings, jint a
     request.join_cgroup_fds = request.njoin_cgroups > 0 ? fields + SPAWN_HEADER + 2 * request.nfds + request.nkeep : NULL;
     if (nrlimits > 0) {
         jlong values[3];
-        struct fl_rlimit *limits = scratch_take(&memory, sizeof(struct fl_rlimit) * nrlimits);
+        struct fl_rlimit *limits = fl_scratch_take(&memory, sizeof(struct fl_rlimit) * nrlimits);
         for (size_t i = 0; i < nrlimits; i++) {
             (*env)->GetLongArrayRegion(env, rlimits, (jsize)(3 * i), 3, values);
             limits[i].resource = (int32_t)values[0];
@@ -270,7 +217,7 @@ JNIEXPORT jint NATIVE(spawn)(JNIEnv *env, jclass cls, jbyteArray strings, jint a
     rc = fl_spawn(&request, &spawned);
 
 done:
-    scratch_close(&memory);
+    fl_scratch_close(&memory);
     jint out[6] = {spawned.pid, spawned.pidfd, spawned.err, spawned.step, spawned.method, spawned.detail};
     (*env)->SetIntArrayRegion(env, result, 0, 6, out);
     return rc < 0 ? rc : (spawned.err != 0 ? -spawned.err : 0);
@@ -341,11 +288,11 @@ JNIEXPORT jlong NATIVE(write)(JNIEnv *env, jclass cls, jint fd, jobject buffer, 
     return at != NULL ? fl_write(fd, at, length) : -EFAULT;
 }
 
-/* One write(2) of up to SMALL_BYTES of a byte[]: the count written, or -errno. Callers loop. */
+/* One write(2) of up to FL_SCRATCH_SMALL of a byte[]: the count written, or -errno. Callers loop. */
 JNIEXPORT jlong NATIVE(writeBytes)(JNIEnv *env, jclass cls, jint fd, jbyteArray bytes, jint offset, jint length)
 {
-    char chunk[SMALL_BYTES];
-    jint n = length < SMALL_BYTES ? length : SMALL_BYTES;
+    char chunk[FL_SCRATCH_SMALL];
+    jint n = length < FL_SCRATCH_SMALL ? length : FL_SCRATCH_SMALL;
     (*env)->GetByteArrayRegion(env, bytes, offset, n, (jbyte *)chunk);
     return fl_write(fd, chunk, n);
 }
@@ -435,14 +382,14 @@ JNIEXPORT jint NATIVE(accessAt)(JNIEnv *env, jclass cls, jint dirfd, jbyteArray 
 static jlong read_into(JNIEnv *env, jbyteArray buffer, jint dirfd, const char *name)
 {
     jsize size = (*env)->GetArrayLength(env, buffer);
-    char small[SMALL_BYTES];
-    struct scratch memory;
-    if (scratch_open(&memory, small, (size_t)size) < 0)
+    char small[FL_SCRATCH_SMALL];
+    struct fl_scratch memory;
+    if (fl_scratch_open(&memory, small, (size_t)size) < 0)
         return -ENOMEM;
     long n = name != NULL ? fl_read_at(dirfd, name, memory.base, size) : fl_pread_all(dirfd, memory.base, size);
     if (n > 0)
         (*env)->SetByteArrayRegion(env, buffer, 0, (jsize)n, (const jbyte *)memory.base);
-    scratch_close(&memory);
+    fl_scratch_close(&memory);
     return n;
 }
 
@@ -466,13 +413,13 @@ JNIEXPORT jlong NATIVE(writeAt)(JNIEnv *env, jclass cls, jint dirfd, jbyteArray 
     if (rc < 0)
         return rc;
     jsize size = (*env)->GetArrayLength(env, value);
-    char small[SMALL_BYTES];
-    struct scratch memory;
-    if (scratch_open(&memory, small, (size_t)size) < 0)
+    char small[FL_SCRATCH_SMALL];
+    struct fl_scratch memory;
+    if (fl_scratch_open(&memory, small, (size_t)size) < 0)
         return -ENOMEM;
     (*env)->GetByteArrayRegion(env, value, 0, size, (jbyte *)memory.base);
     long n = fl_write_at(dirfd, c, memory.base, size);
-    scratch_close(&memory);
+    fl_scratch_close(&memory);
     return n;
 }
 
