@@ -11,7 +11,7 @@
 #define FL_API __attribute__((visibility("default")))
 
 /* Bump whenever a struct below or a function signature changes. */
-#define FL_ABI_VERSION 7
+#define FL_ABI_VERSION 8
 
 /* Make the child's fd `target` refer to what the parent's fd `source` refers to.
  * source == target keeps an inherited fd and clears its close-on-exec flag. */

@@ -143,14 +143,13 @@ static char *split(char *at, const char *end, jint count, char **vector)
 }
 
 /*
- * strings: path, argv[argc], env[envc] (envc -1: inherit the JVM's), cwd when ints says so, each
- * NUL-terminated. result[6]: pid, pidfd, errno, step, method, detail (struct fl_spawn_result).
- * Returns 0 or -errno.
+ * strings[0, strings_length): path, argv[argc], env[envc] (envc -1: inherit the JVM's), cwd when
+ * ints says so, each NUL-terminated. result[6]: pid, pidfd, errno, step, method, detail (struct
+ * fl_spawn_result). Returns 0 or -errno.
  */
-JNIEXPORT jint NATIVE(spawn)(JNIEnv *env, jclass cls, jbyteArray strings, jint argc, jint envc, jintArray ints,
-                             jlongArray rlimits, jintArray result)
+JNIEXPORT jint NATIVE(spawn)(JNIEnv *env, jclass cls, jbyteArray strings, jint strings_length, jint argc, jint envc,
+                             jintArray ints, jlongArray rlimits, jintArray result)
 {
-    jsize strings_length = (*env)->GetArrayLength(env, strings);
     jsize ints_length = (*env)->GetArrayLength(env, ints);
     jsize rlimit_values = rlimits != NULL ? (*env)->GetArrayLength(env, rlimits) : 0;
     size_t nrlimits = (size_t)rlimit_values / 3;

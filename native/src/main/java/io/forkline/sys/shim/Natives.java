@@ -31,12 +31,13 @@ final class Natives {
     static native long mappedBytes();
 
     /**
-     * @param strings path, argv, env (when {@code envc >= 0}) and cwd, each NUL-terminated
+     * @param strings path, argv, env (when {@code envc >= 0}) and cwd, each NUL-terminated, in
+     *     its first {@code stringsLength} bytes
      * @param ints the request's fields as shimjni.c's {@code enum spawn_int} orders them
      * @param rlimits (resource, soft, hard) triples, or null
      * @param result pid, pidfd, errno, step, method, detail
      */
-    static native int spawn(byte[] strings, int argc, int envc, int[] ints, long[] rlimits, int[] result);
+    static native int spawn(byte[] strings, int stringsLength, int argc, int envc, int[] ints, long[] rlimits, int[] result);
 
     /** @param out pid, si_code, status, utime µs, stime µs, maxrss KiB */
     static native int reap(int pidfd, long[] out);

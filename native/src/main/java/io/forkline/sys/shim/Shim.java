@@ -77,7 +77,7 @@ public final class Shim {
     /** {@code O_NOFOLLOW}: as {@link #O_DIRECTORY}. */
     public static final int O_NOFOLLOW;
 
-    private static final int ABI_VERSION = 7;
+    private static final int ABI_VERSION = 8;
 
     /** Where the library was loaded from, for {@code forkline doctor}. */
     public static final String LIBRARY_SOURCE = NativeLibrary.SOURCE;
@@ -122,7 +122,7 @@ public final class Shim {
     public static Spawned spawn(SpawnSpec spec) throws SyscallException {
         SpawnRequest request = new SpawnRequest(spec);
         int[] result = new int[6];
-        int rc = Natives.spawn(request.strings(), spec.argv().size(), spec.env() == null ? -1 : spec.env().size(),
+        int rc = Natives.spawn(request.strings, request.length, spec.argv().size(), spec.env() == null ? -1 : spec.env().size(),
                 request.ints(), request.rlimits(), result);
         if (rc < 0) {
             int step = result[3];
@@ -153,10 +153,6 @@ public final class Shim {
             }
             System.arraycopy(bytes, 0, strings, length, bytes.length);
             length += bytes.length + 1; // the array is zeroed: the NUL is already there
-        }
-
-        byte[] strings() {
-            return length == strings.length ? strings : java.util.Arrays.copyOf(strings, length);
         }
 
         /** shimjni.c's {@code enum spawn_int}, then the fd map's pairs, the kept fds and the join fds. */

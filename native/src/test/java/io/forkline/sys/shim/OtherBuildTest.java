@@ -38,7 +38,7 @@ class OtherBuildTest {
         String output = probe(dir.resolve("other"));
         assertThat(output)
                 .contains("java.lang.IllegalStateException: libforkline.so from " + other.toUri().toURL())
-                .contains("does not match its Java bindings: FL_ABI_VERSION is 5, expected 7");
+                .contains("does not match its Java bindings: FL_ABI_VERSION is 5, expected 8");
     }
 
     @Test
