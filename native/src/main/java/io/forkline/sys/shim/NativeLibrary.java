@@ -29,11 +29,6 @@ final class NativeLibrary {
 
     private NativeLibrary() {}
 
-    /** Makes sure the library is loaded; the first call loads it. */
-    static void ensureLoaded() {
-        // SOURCE's initialiser did the work.
-    }
-
     @SuppressWarnings("restricted")
     private static String load(Path file, String description) {
         try {
