@@ -75,13 +75,26 @@ public final class AgentJdkImage {
 
         Path agentInImage = image.resolve(AGENT_IN_IMAGE);
         String options = "-javaagent:" + agentInImage + " --enable-native-access=ALL-UNNAMED";
-        run(List.of(jlink.toString(), "--add-modules", String.join(",", included), "--output", image.toString(),
-                "--add-options=" + options), "jlink");
-        Files.createDirectories(agentInImage.getParent());
-        Files.copy(agentJar, agentInImage, StandardCopyOption.COPY_ATTRIBUTES);
+        try {
+            run(List.of(jlink.toString(), "--add-modules", String.join(",", included), "--output", image.toString(),
+                    "--add-options=" + options), "jlink");
+            Files.createDirectories(agentInImage.getParent());
+            Files.copy(agentJar, agentInImage, StandardCopyOption.COPY_ATTRIBUTES);
+            String status = check(image.resolve("bin/java"));
+            return new Result(image, List.copyOf(included), List.copyOf(leftOut), status);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            removeTree(image); // no half-made image, which would also stop the next try ("exists")
+            throw e;
+        }
+    }
 
-        String status = check(image.resolve("bin/java"));
-        return new Result(image, List.copyOf(included), List.copyOf(leftOut), status);
+    private static void removeTree(Path root) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // best effort: the error being thrown says what went wrong; the directory names itself
+        }
     }
 
     /** The modules {@code java --list-modules} names, without their versions. */

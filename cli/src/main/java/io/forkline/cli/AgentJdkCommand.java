@@ -38,6 +38,13 @@ final class AgentJdkCommand implements Callable<Integer> {
             made = AgentJdkImage.build(jdk, output, ChildJvmSpawnLoop.agentJar(), modules);
         } catch (IllegalArgumentException e) {
             throw Errors.usage(spec, e.getMessage());
+        } catch (IllegalStateException e) {
+            // jlink refused (a module the JDK lacks, a full disk) or the image did not start with the
+            // agent: what it said, up to its own stack trace, and nothing is left behind
+            String said = e.getMessage().lines().takeWhile(l -> !l.startsWith("java.") && !l.startsWith("\tat "))
+                    .collect(java.util.stream.Collectors.joining(" "));
+            System.err.println("forkline agent jdk: " + said);
+            return 1;
         }
         System.out.println("forkline agent jdk: made " + made.image() + " from " + jdk.toAbsolutePath().normalize() + " ("
                 + made.modules().size() + " modules); its JVMs start with the agent: forkline.agent.status=" + made.agentStatus());

@@ -127,6 +127,16 @@ class CliTest {
     }
 
     @Test
+    void agentJdkSaysWhatJlinkRefusedAndLeavesNothing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        java.nio.file.Path image = dir.resolve("image");
+        Object[] result = cli("agent", "jdk", "--jdk", System.getProperty("java.home"), "--output", image.toString(),
+                "--modules", "java.base,no.such.module");
+        assertThat(result[0]).isEqualTo(1);
+        assertThat((String) result[2]).startsWith("forkline agent jdk: jlink exited 1: Error: Module no.such.module not found");
+        assertThat(image).doesNotExist();
+    }
+
+    @Test
     void badArgumentsSayWhatIsWrong() {
         Object[] unknownEngine = cli("bench", "spawn", "--engines", "nope", "--n", "5");
         assertThat(unknownEngine[0]).isEqualTo(2);
